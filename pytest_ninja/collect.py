@@ -1,0 +1,80 @@
+"""The pytest nodes of the dojo: a kata file, and one check per gradient it must return.
+
+Collection never imports the learner's file (a syntax error must not stop the run): the
+checks come from the catalogue, and the file is imported and graded when its first check
+runs, once for all of its checks.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .catalogue import Kata, kata_for_file
+
+RESULT_KEY = "ninja_status"
+
+
+class KataFailure(Exception):
+    """A check did not pass; its message is written for the learner."""
+
+    def __init__(self, check):
+        super().__init__(check.message)
+        self.check = check
+
+
+class KataFile(pytest.File):
+    """`katas/NN_name.py`: graded once, reported check by check."""
+
+    stress_seed: int | None = None
+
+    @property
+    def kata(self) -> Kata:
+        kata = kata_for_file(self.path.stem)
+        assert kata is not None, self.path
+        return kata
+
+    def collect(self):
+        for output in self.kata.outputs:
+            yield KataCheck.from_parent(self, name=output)
+
+    def graded(self):
+        """The kata's result, computed by the first check that asks for it."""
+        if not hasattr(self, "_result"):
+            from .grading import grade_file  # torch is imported here, not at collection
+
+            self._result = grade_file(self.path, self.kata, self.stress_seed)
+        return self._result
+
+    def function_line(self) -> int:
+        """The 1-based line of `def name(` in the file, or 1."""
+        try:
+            text = self.path.read_text("utf-8", errors="replace")
+        except OSError:
+            return 1
+        found = re.search(rf"^def {self.kata.name}\b", text, re.MULTILINE)
+        return text.count("\n", 0, found.start()) + 1 if found else 1
+
+
+class KataCheck(pytest.Item):
+    """One gradient of one kata, judged in both phases."""
+
+    def runtest(self) -> None:
+        parent = self.parent
+        assert isinstance(parent, KataFile)
+        check = parent.graded().checks[self.name]
+        self.user_properties.append(("kata", parent.kata.id))
+        self.user_properties.append((RESULT_KEY, check.status))
+        if check.status != "pass":
+            raise KataFailure(check)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, KataFailure):
+            return excinfo.value.check.message
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        parent = self.parent
+        assert isinstance(parent, KataFile)
+        return self.path, parent.function_line() - 1, f"{parent.kata.id}::{self.name}"

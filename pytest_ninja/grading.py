@@ -1,0 +1,158 @@
+"""The grading core: run a kata's function in both phases and judge each gradient it returns.
+
+Works without pytest (plain data in, plain data out), so the plugin, a watch loop and a
+notebook helper all share it. One call grades a whole kata: the function runs once per phase
+on fresh copies of that phase's tensors, and each output becomes a `CheckResult`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from . import phases
+from .catalogue import Kata
+from .compare import Comparison, compare
+from .loading import KataLoadError, exception_line, load_function
+
+PASS, FAIL, TODO, ERROR = "pass", "fail", "todo", "error"
+
+PHASE_WORDS = {
+    phases.LECTURE: "the lecture phase (the lecture's batch of 32, upstream gradients from its loss)",
+    phases.STRESS: (f"the stress phase (a batch of {phases.STRESS_BATCH}, hidden size "
+                    f"{phases.STRESS_HIDDEN}, random upstream gradients); it passes the lecture's "
+                    "batch, so check for numbers hard-wired to it, or a term that is ~0 only there"),
+}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The verdict on one gradient of one kata."""
+
+    output: str
+    status: str  # PASS, FAIL, TODO or ERROR
+    lines: tuple[str, ...] = ()  # for the learner; the first line says it all
+    phase: str | None = None  # the phase that failed, if one did
+    comparison: Comparison | None = None
+
+    @property
+    def message(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass
+class KataResult:
+    """The verdicts on all of a kata's gradients."""
+
+    kata: Kata
+    checks: dict[str, CheckResult] = field(default_factory=dict)
+    duration: float = 0.0  # seconds spent in the learner's function
+
+    @property
+    def status(self) -> str:
+        statuses = {c.status for c in self.checks.values()}
+        if statuses == {PASS}:
+            return PASS
+        if statuses == {TODO}:
+            return TODO
+        return FAIL
+
+    @property
+    def passed(self) -> int:
+        return sum(c.status == PASS for c in self.checks.values())
+
+
+class _Abort(Exception):
+    """A verdict that applies to every check of the kata."""
+
+    def __init__(self, status: str, line: str):
+        super().__init__(line)
+        self.status, self.line = status, line
+
+
+def _everything(kata: Kata, status: str, line: str, duration: float = 0.0) -> KataResult:
+    checks = {out: CheckResult(out, status, (line,)) for out in kata.outputs}
+    return KataResult(kata, checks, duration)
+
+
+def _call(func: Callable, kata: Kata, problem: phases.Problem, path: Path | None) -> dict:
+    """Run the learner's function on fresh inputs; its answers keyed by output name."""
+    try:
+        with torch.no_grad():
+            answer = func(**problem.fresh_inputs())
+    except NotImplementedError:
+        where = f" in {path.name}" if path else ""
+        raise _Abort(TODO, f"todo: implement {kata.name}{where}") from None
+    except (Exception, SystemExit) as exc:
+        raise _Abort(ERROR, f"{kata.name} raised {exception_line(exc, path) if path else exc!r}"
+                     ) from None
+    return _as_dict(answer, kata)
+
+
+def _as_dict(answer, kata: Kata) -> dict:
+    if len(kata.outputs) == 1 and not isinstance(answer, dict):
+        return {kata.outputs[0]: answer}
+    if not isinstance(answer, dict):
+        if answer is None:
+            return {}
+        keys = ", ".join(kata.outputs)
+        raise _Abort(ERROR, f"{kata.name} must return a dict keyed by {keys}; "
+                     f"it returned a {type(answer).__name__}")
+    for key in answer:
+        if key not in kata.outputs:
+            close = difflib.get_close_matches(str(key), kata.outputs, n=1)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            raise _Abort(ERROR, f"{kata.name} returned an unknown key `{key}`{hint}: "
+                         f"the keys are {', '.join(kata.outputs)}")
+    return answer
+
+
+def _failure(out: str, phase: str, c: Comparison) -> CheckResult:
+    first = c.lecture_line() if c.reason == "values" else c.detail
+    lines = [f"{out} | {first}"]
+    if c.worst_line():
+        lines.append(c.worst_line())
+    lines.append(f"failed in {PHASE_WORDS[phase]}")
+    return CheckResult(out, FAIL, tuple(lines), phase, c)
+
+
+def grade_function(func: Callable, kata: Kata, path: Path | None = None,
+                   stress_seed: int | None = None) -> KataResult:
+    """Grade a function in both phases; `stress_seed` replaces the stress phase's seed."""
+    seeds = {phases.LECTURE: None, phases.STRESS: stress_seed}
+    answers, started = {}, time.perf_counter()
+    try:
+        for phase in phases.PHASES:
+            problem = phases.problem(kata, phase, seeds[phase])
+            answers[phase] = (problem, _call(func, kata, problem, path))
+    except _Abort as abort:
+        return _everything(kata, abort.status, abort.line, time.perf_counter() - started)
+    result = KataResult(kata, duration=time.perf_counter() - started)
+    for out in kata.outputs:
+        result.checks[out] = _judge(out, answers)
+    return result
+
+
+def _judge(out: str, answers: dict) -> CheckResult:
+    lecture_answer = answers[phases.LECTURE][1].get(out)
+    if lecture_answer is None:
+        return CheckResult(out, TODO, (f"todo: {out} is not returned yet",))
+    for phase, (problem, given) in answers.items():
+        c = compare(out, given.get(out), problem.expected[out], problem.scale[out])
+        if not c.ok:
+            return _failure(out, phase, c)
+    return CheckResult(out, PASS, (f"{out} matches autograd in both phases",))
+
+
+def grade_file(path: Path, kata: Kata, stress_seed: int | None = None) -> KataResult:
+    """Import the kata's file and grade its function; a file that cannot load errors clearly."""
+    try:
+        func = load_function(path, kata)
+    except KataLoadError as exc:
+        return _everything(kata, ERROR, str(exc))
+    return grade_function(func, kata, path, stress_seed)
