@@ -89,8 +89,8 @@ def _call(func: Callable, kata: Kata, problem: phases.Problem, path: Path | None
         where = f" in {path.name}" if path else ""
         raise _Abort(TODO, f"todo: implement {kata.name}{where}") from None
     except (Exception, SystemExit) as exc:
-        raise _Abort(ERROR, f"{kata.name} raised {exception_line(exc, path) if path else exc!r}"
-                     ) from None
+        detail = exception_line(exc, path) if path else f"{type(exc).__name__}: {exc}"
+        raise _Abort(ERROR, f"{kata.name} raised {detail}") from None
     return _as_dict(answer, kata)
 
 

@@ -57,7 +57,8 @@ class DojoReport:
         if report.when != "call" or "kata" not in props:
             return
         path = report.nodeid.split("::", 1)[0]
-        self.tallies.setdefault(path, Tally(path, props["kata"])).statuses.append(props[RESULT_KEY])
+        tally = self.tallies.setdefault(path, Tally(path, props["kata"], report.location[1] + 1))
+        tally.add(props[RESULT_KEY], report.longreprtext)
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter) -> None:

@@ -1,0 +1,55 @@
+"""The catalogue and the kata files agree: names, parameters, docstrings, stubs."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+from helpers import KATAS as KATA_DIR
+from helpers import SOLUTIONS
+
+from pytest_ninja.catalogue import KATAS, find, kata_for_file
+
+LECTURE_ORDER = (
+    "dlogprobs dprobs dcounts_sum_inv dcounts_sum dcounts dnorm_logits dlogit_maxes dlogits dh "
+    "dW2 db2 dhpreact dbngain dbnbias dbnraw dbnvar_inv dbnvar dbndiff2 dbndiff dbnmeani dhprebn "
+    "dembcat dW1 db1 demb dC"
+).split()
+
+
+def test_exercise_one_grades_the_lectures_26_gradients_in_its_order():
+    outputs = [out for k in KATAS if k.exercise == 1 for out in k.outputs]
+    assert sorted(outputs) == sorted(LECTURE_ORDER) and len(outputs) == 26
+    assert sorted(outputs, key=LECTURE_ORDER.index) == outputs
+
+
+def test_exercise_four_returns_all_seven_parameter_gradients():
+    (mlp,) = [k for k in KATAS if k.exercise == 4]
+    assert sorted(mlp.outputs) == sorted(["dC", "dW1", "db1", "dW2", "db2", "dbngain", "dbnbias"])
+
+
+def test_a_kata_is_found_by_id_number_or_name():
+    kata = KATAS[8]
+    for key in ("09_backward_bn_stats", "09", "9", "backward_bn_stats", "katas/09_backward_bn_stats.py"):
+        assert find(key) is kata
+    assert find("99") is None and kata_for_file("conftest") is None
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=lambda k: k.id)
+def test_each_stub_takes_exactly_the_inputs_and_raises_not_implemented(kata):
+    tree = ast.parse((KATA_DIR / kata.filename).read_text())
+    (func,) = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    assert func.name == kata.name
+    assert tuple(a.arg for a in func.args.args) == kata.inputs
+    doc = ast.get_docstring(func)
+    assert all(line in doc for line in kata.reverses)
+    assert all(out in doc for out in kata.outputs)
+    last = func.body[-1]
+    assert isinstance(last, ast.Raise) and ast.unparse(last.exc) == "NotImplementedError"
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=lambda k: k.id)
+def test_each_solution_defines_the_same_function(kata):
+    tree = ast.parse((SOLUTIONS / kata.filename).read_text())
+    (func,) = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    assert (func.name, tuple(a.arg for a in func.args.args)) == (kata.name, kata.inputs)

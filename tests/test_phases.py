@@ -1,0 +1,89 @@
+"""The lecture model and the two phases' caches: shapes, seeds and constructed properties."""
+
+from __future__ import annotations
+
+import torch
+
+from pytest_ninja import lecture, phases
+from pytest_ninja.catalogue import BY_ID, KATAS, shape_of
+
+
+def test_the_lecture_cache_has_the_lectures_shapes():
+    c = phases.cache(phases.LECTURE)
+    assert (c.n, c.n_hidden) == (32, 64)
+    for name in (*lecture.ATOMS, *lecture.PARAMETER_NAMES, "Xb", "Yb"):
+        text = shape_of(name).removesuffix(" int64").replace("n_hidden", "64").replace("n", "32")
+        assert tuple(c.tensors[name].shape) == eval(text), name
+
+
+def test_the_lecture_model_has_4137_parameters_and_12297_at_200_hidden():
+    g = torch.Generator().manual_seed(lecture.SEED)
+    assert lecture.init_params(g).count() == 4137
+    assert lecture.init_params(g, n_hidden=200).count() == 12297
+
+
+def test_biases_and_batchnorm_are_not_zero_and_one():
+    c = phases.cache(phases.LECTURE)
+    for name in ("b1", "b2", "bnbias"):
+        assert c.tensors[name].abs().min() > 0
+    assert (c.tensors["bngain"] - 1).abs().max() > 0.05
+
+
+def test_the_caches_are_identical_every_time_they_are_built():
+    a = phases._build(phases.LECTURE, lecture.SEED, 64, phases.lecture_batch)
+    b = phases.cache(phases.LECTURE)
+    for name in ("Xb", "C", "loss", "hpreact"):
+        assert torch.equal(a.tensors[name], b.tensors[name])
+
+
+def test_the_lecture_loss_is_near_the_lectures_initial_loss():
+    # The lecture's first batch gives ~3.3 for a near-uniform 27-way guess (ln 27 = 3.30).
+    assert 3.0 < phases.cache(phases.LECTURE).tensors["loss"].item() < 3.8
+
+
+def test_the_stress_cache_is_built_to_stress():
+    s = phases.cache(phases.STRESS)
+    lec = phases.cache(phases.LECTURE)
+    assert s.n != 32 and s.n_hidden != 64 and s.seed != lec.seed
+    tokens = s.tensors["Xb"].flatten().tolist()
+    assert len(set(tokens)) < len(tokens), "repeated tokens"
+    assert phases.STRESS_ABSENT_TOKEN not in tokens, "a vocabulary entry absent from the batch"
+
+
+def test_every_stress_seed_keeps_the_constructed_properties():
+    for seed in range(20):
+        g = torch.Generator().manual_seed(seed)
+        Xb, Yb = phases.stress_batch(g)
+        assert torch.equal(Xb[0], Xb[1])
+        assert (Xb != phases.STRESS_ABSENT_TOKEN).all()
+        assert Xb.shape == (phases.STRESS_BATCH, 3) and Yb.dtype == torch.int64
+
+
+def test_near_zero_gradients_are_near_zero_only_in_the_lecture_phase():
+    lec = phases.cache(phases.LECTURE).loss_grads
+    assert lec["b1"].abs().max() < 1e-8
+    assert lec["logit_maxes"].abs().max() < 1e-8
+    for kata, out in ((BY_ID["10_backward_linear1"], "db1"), (BY_ID["05_backward_max_shift"], "dlogit_maxes")):
+        stress = phases.problem(kata, phases.STRESS)
+        assert stress.expected[out].abs().max() > 1e-2
+
+
+def test_each_call_gets_fresh_inputs_so_the_cache_cannot_be_corrupted():
+    kata = BY_ID["07_backward_tanh"]
+    problem = phases.problem(kata, phases.LECTURE)
+    first = problem.fresh_inputs()
+    first["h"].zero_()
+    assert problem.fresh_inputs()["h"].abs().sum() > 0
+    assert phases.cache(phases.LECTURE).tensors["h"].abs().sum() > 0
+
+
+def test_every_kata_gets_exactly_its_inputs_in_float32_or_int64():
+    for kata in KATAS:
+        for phase in phases.PHASES:
+            inputs = phases.problem(kata, phase).inputs
+            assert tuple(inputs) == kata.inputs
+            for name, value in inputs.items():
+                if name == "n":
+                    assert isinstance(value, int)
+                else:
+                    assert value.dtype in (torch.float32, torch.int64) and not value.requires_grad
