@@ -49,15 +49,19 @@ class Comparison:
 
     def lecture_line(self) -> str:
         """The lecture's `cmp` line: exact, approximate and maxdiff."""
-        return (f"exact: {self.exact} | approximate: {self.ok} | maxdiff: {self.maxdiff:.3g}"
-                f" (tolerance {self.tol:.2g})")
+        return (
+            f"exact: {self.exact} | approximate: {self.ok} | maxdiff: {self.maxdiff:.3g}"
+            f" (tolerance {self.tol:.2g})"
+        )
 
     def worst_line(self) -> str:
         if self.worst is None:
             return ""
         index = ", ".join(str(i) for i in self.worst)
-        return (f"worst entry [{index}]: expected {self.expected_at_worst:.6g}, "
-                f"got {self.got_at_worst:.6g}")
+        return (
+            f"worst entry [{index}]: expected {self.expected_at_worst:.6g}, "
+            f"got {self.got_at_worst:.6g}"
+        )
 
 
 def fmt_shape(shape) -> str:
@@ -67,7 +71,7 @@ def fmt_shape(shape) -> str:
 
 def _shape_hint(got: tuple[int, ...], want: tuple[int, ...]) -> str:
     if len(got) + 1 == len(want) and any(
-        want[:i] + want[i + 1:] == got for i in range(len(want)) if want[i] == 1
+        want[:i] + want[i + 1 :] == got for i in range(len(want)) if want[i] == 1
     ):
         return "a summed dimension was dropped: sum with keepdim=True to keep it"
     if len(got) == len(want) == 2 and got == want[::-1]:
@@ -107,27 +111,53 @@ def compare(name: str, got, expected: torch.Tensor, scale: float) -> Comparison:
     want = fmt_shape(expected.shape)
     if not isinstance(got, torch.Tensor):
         hint = " (torch.from_numpy converts it)" if "array" in _describe(got) else ""
-        return Comparison(False, "type", f"{name} must be a tensor of shape {want}, "
-                          f"not {_describe(got)}{hint}", tol=tol)
+        return Comparison(
+            False,
+            "type",
+            f"{name} must be a tensor of shape {want}, not {_describe(got)}{hint}",
+            tol=tol,
+        )
     if got.dtype not in ACCEPTED_DTYPES:
-        why = "too coarse for the check" if got.is_floating_point() else "gradients are real numbers"
-        return Comparison(False, "dtype", f"{name} is a {str(got.dtype).removeprefix('torch.')} "
-                          f"tensor: return float32 or float64 ({why})", tol=tol)
+        why = (
+            "too coarse for the check" if got.is_floating_point() else "gradients are real numbers"
+        )
+        return Comparison(
+            False,
+            "dtype",
+            f"{name} is a {str(got.dtype).removeprefix('torch.')} "
+            f"tensor: return float32 or float64 ({why})",
+            tol=tol,
+        )
     if got.device != expected.device:
-        return Comparison(False, "device", f"{name} is on {got.device}, the dojo grades on "
-                          f"{expected.device}: return it with .to('{expected.device}')", tol=tol)
+        return Comparison(
+            False,
+            "device",
+            f"{name} is on {got.device}, the dojo grades on "
+            f"{expected.device}: return it with .to('{expected.device}')",
+            tol=tol,
+        )
     if tuple(got.shape) != tuple(expected.shape):
-        return Comparison(False, "shape", f"{name} has shape {fmt_shape(got.shape)} but must have "
-                          f"shape {want}: {_shape_hint(tuple(got.shape), tuple(expected.shape))}",
-                          tol=tol)
+        return Comparison(
+            False,
+            "shape",
+            f"{name} has shape {fmt_shape(got.shape)} but must have "
+            f"shape {want}: {_shape_hint(tuple(got.shape), tuple(expected.shape))}",
+            tol=tol,
+        )
     got64 = got.detach().double()
     finite = torch.isfinite(got64)
     if not bool(finite.all()):
         bad = tuple(int(i) for i in (~finite).nonzero()[0])
         value = got64[bad].item()
-        return Comparison(False, "nonfinite", f"{name} has {value} at {list(bad)}: "
-                          "a division by zero or an overflow somewhere", tol=tol,
-                          worst=bad, got_at_worst=value, expected_at_worst=expected[bad].item())
+        return Comparison(
+            False,
+            "nonfinite",
+            f"{name} has {value} at {list(bad)}: a division by zero or an overflow somewhere",
+            tol=tol,
+            worst=bad,
+            got_at_worst=value,
+            expected_at_worst=expected[bad].item(),
+        )
     diff = (got64 - expected).abs()
     flat = int(diff.argmax()) if diff.numel() else 0
     worst = _unravel(flat, tuple(diff.shape))
@@ -135,6 +165,14 @@ def compare(name: str, got, expected: torch.Tensor, scale: float) -> Comparison:
     ok = maxdiff <= tol
     exact = torch.equal(got.detach().to(expected.dtype).float(), expected.float())
     detail = "" if ok else f"{name} differs from autograd by up to {maxdiff:.3g}"
-    return Comparison(ok, "values", detail, exact, maxdiff, tol, worst,
-                      expected[worst].item() if diff.numel() else 0.0,
-                      got64[worst].item() if diff.numel() else 0.0)
+    return Comparison(
+        ok,
+        "values",
+        detail,
+        exact,
+        maxdiff,
+        tol,
+        worst,
+        expected[worst].item() if diff.numel() else 0.0,
+        got64[worst].item() if diff.numel() else 0.0,
+    )

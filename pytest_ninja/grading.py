@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import difflib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import torch
 
@@ -23,10 +23,14 @@ from .loading import KataLoadError, exception_line, load_function
 PASS, FAIL, TODO, ERROR = "pass", "fail", "todo", "error"
 
 PHASE_WORDS = {
-    phases.LECTURE: "the lecture phase (the lecture's batch of 32, upstream gradients from its loss)",
-    phases.STRESS: (f"the stress phase (a batch of {phases.STRESS_BATCH}, hidden size "
-                    f"{phases.STRESS_HIDDEN}, random upstream gradients); it passes the lecture's "
-                    "batch, so check for numbers hard-wired to it, or a term that is ~0 only there"),
+    phases.LECTURE: (
+        "the lecture phase (the lecture's batch of 32, upstream gradients from its loss)"
+    ),
+    phases.STRESS: (
+        f"the stress phase (a batch of {phases.STRESS_BATCH}, hidden size "
+        f"{phases.STRESS_HIDDEN}, random upstream gradients); it passes the lecture's "
+        "batch, so check for numbers hard-wired to it, or a term that is ~0 only there"
+    ),
 }
 
 
@@ -101,28 +105,34 @@ def _as_dict(answer, kata: Kata) -> dict:
         if answer is None:
             return {}
         keys = ", ".join(kata.outputs)
-        raise _Abort(ERROR, f"{kata.name} must return a dict keyed by {keys}; "
-                     f"it returned a {type(answer).__name__}")
+        raise _Abort(
+            ERROR,
+            f"{kata.name} must return a dict keyed by {keys}; "
+            f"it returned a {type(answer).__name__}",
+        )
     for key in answer:
         if key not in kata.outputs:
             close = difflib.get_close_matches(str(key), kata.outputs, n=1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
-            raise _Abort(ERROR, f"{kata.name} returned an unknown key `{key}`{hint}: "
-                         f"the keys are {', '.join(kata.outputs)}")
+            raise _Abort(
+                ERROR,
+                f"{kata.name} returned an unknown key `{key}`{hint}: "
+                f"the keys are {', '.join(kata.outputs)}",
+            )
     return answer
 
 
 def _failure(out: str, phase: str, c: Comparison) -> CheckResult:
-    first = c.lecture_line() if c.reason == "values" else c.detail
-    lines = [f"{out} | {first}"]
+    lines = [f"{out} | {c.lecture_line()}" if c.reason == "values" else c.detail]
     if c.worst_line():
         lines.append(c.worst_line())
     lines.append(f"failed in {PHASE_WORDS[phase]}")
     return CheckResult(out, FAIL, tuple(lines), phase, c)
 
 
-def grade_function(func: Callable, kata: Kata, path: Path | None = None,
-                   stress_seed: int | None = None) -> KataResult:
+def grade_function(
+    func: Callable, kata: Kata, path: Path | None = None, stress_seed: int | None = None
+) -> KataResult:
     """Grade a function in both phases; `stress_seed` replaces the stress phase's seed."""
     seeds = {phases.LECTURE: None, phases.STRESS: stress_seed}
     answers, started = {}, time.perf_counter()

@@ -27,9 +27,26 @@ PARAMETER_NAMES = ("C", "W1", "b1", "W2", "b2", "bngain", "bnbias")
 
 # The forward pass of exercises 1-3, one atom a line, in the lecture's order.
 ATOMS = (
-    "emb", "embcat", "hprebn", "bnmeani", "bndiff", "bndiff2", "bnvar", "bnvar_inv", "bnraw",
-    "hpreact", "h", "logits", "logit_maxes", "norm_logits", "counts", "counts_sum",
-    "counts_sum_inv", "probs", "logprobs", "loss",
+    "emb",
+    "embcat",
+    "hprebn",
+    "bnmeani",
+    "bndiff",
+    "bndiff2",
+    "bnvar",
+    "bnvar_inv",
+    "bnraw",
+    "hpreact",
+    "h",
+    "logits",
+    "logit_maxes",
+    "norm_logits",
+    "counts",
+    "counts_sum",
+    "counts_sum_inv",
+    "probs",
+    "logprobs",
+    "loss",
 )
 
 
@@ -48,7 +65,9 @@ def shipped_words() -> list[str]:
     return [w for w in lines if w and not w.startswith("#")]
 
 
-def build_dataset(words: list[str], block_size: int = BLOCK_SIZE) -> tuple[torch.Tensor, torch.Tensor]:
+def build_dataset(
+    words: list[str], block_size: int = BLOCK_SIZE
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Contexts X (N, block_size) and next characters Y (N,), as in the lecture."""
     xs, ys = [], []
     for w in words:
@@ -88,8 +107,13 @@ class Params:
         return sum(p.nelement() for p in self.as_dict().values())
 
 
-def init_params(g: torch.Generator, n_hidden: int = N_HIDDEN, n_embd: int = N_EMBD,
-                block_size: int = BLOCK_SIZE, dtype=torch.float32) -> Params:
+def init_params(
+    g: torch.Generator,
+    n_hidden: int = N_HIDDEN,
+    n_embd: int = N_EMBD,
+    block_size: int = BLOCK_SIZE,
+    dtype=torch.float32,
+) -> Params:
     """The lecture's init; biases and BatchNorm deliberately not 0 and 1 (they would hide bugs)."""
     fan_in = n_embd * block_size
     C = torch.randn((VOCAB_SIZE, n_embd), generator=g)
@@ -143,7 +167,15 @@ def forward_fused(p: Params, Xb: torch.Tensor, Yb: torch.Tensor) -> dict[str, to
     logits = h @ p.W2 + p.b2  # (n, 27)
     loss = torch.nn.functional.cross_entropy(logits, Yb)  # ()
     return {
-        "emb": emb, "embcat": embcat, "hprebn": hprebn, "bnmean": bnmean, "bnvar": bnvar,
-        "bnvar_inv": bnvar_inv, "bnraw": bnraw, "hpreact": hpreact, "h": h, "logits": logits,
+        "emb": emb,
+        "embcat": embcat,
+        "hprebn": hprebn,
+        "bnmean": bnmean,
+        "bnvar": bnvar,
+        "bnvar_inv": bnvar_inv,
+        "bnraw": bnraw,
+        "hpreact": hpreact,
+        "h": h,
+        "logits": logits,
         "loss": loss,
     }

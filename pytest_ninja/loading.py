@@ -13,8 +13,8 @@ import importlib.util
 import inspect
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .catalogue import Kata
 
@@ -55,8 +55,9 @@ def import_file(path: Path):
     try:
         spec.loader.exec_module(module)
     except SyntaxError as exc:
-        raise KataLoadError(f"{path.name} has a syntax error: {exc.msg} "
-                            f"({learner_frame(exc, path)})") from None
+        raise KataLoadError(
+            f"{path.name} has a syntax error: {exc.msg} ({learner_frame(exc, path)})"
+        ) from None
     except BaseException as exc:  # the learner's module may raise anything, even SystemExit
         if isinstance(exc, KeyboardInterrupt) and not learner_frame(exc, path):
             raise
@@ -73,16 +74,21 @@ def check_signature(func: Callable, kata: Kata) -> None:
     offered = ", ".join(kata.inputs)
     for p in params.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            raise KataLoadError(f"{kata.name} takes *{p.name}: name its parameters, which are "
-                                f"exactly {offered}")
+            raise KataLoadError(
+                f"{kata.name} takes *{p.name}: name its parameters, which are exactly {offered}"
+            )
     extra = [p for p in params if p not in kata.inputs]
     if extra:
-        raise KataLoadError(f"{kata.name} asks for `{extra[0]}`, which this kata does not offer: "
-                            f"its parameters are exactly {offered}")
+        raise KataLoadError(
+            f"{kata.name} asks for `{extra[0]}`, which this kata does not offer: "
+            f"its parameters are exactly {offered}"
+        )
     missing = [p for p in kata.inputs if p not in params]
     if missing:
-        raise KataLoadError(f"{kata.name} is missing the parameter `{missing[0]}`: its "
-                            f"parameters are exactly {offered}")
+        raise KataLoadError(
+            f"{kata.name} is missing the parameter `{missing[0]}`: its "
+            f"parameters are exactly {offered}"
+        )
 
 
 def load_function(path: Path, kata: Kata) -> Callable:
@@ -90,8 +96,11 @@ def load_function(path: Path, kata: Kata) -> Callable:
     module = import_file(path)
     func = getattr(module, kata.name, None)
     if func is None:
-        found = [n for n, v in vars(module).items() if inspect.isfunction(v)
-                 and getattr(v, "__module__", None) == module.__name__]
+        found = [
+            n
+            for n, v in vars(module).items()
+            if inspect.isfunction(v) and getattr(v, "__module__", None) == module.__name__
+        ]
         also = f" (it defines {', '.join(found)})" if found else ""
         raise KataLoadError(f"{path.name} has no function `{kata.name}`{also}")
     if not callable(func):

@@ -61,7 +61,9 @@ class Problem:
         return {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in self.inputs.items()}
 
 
-def lecture_batch(g: torch.Generator, n: int = lecture.BATCH_SIZE) -> tuple[torch.Tensor, torch.Tensor]:
+def lecture_batch(
+    g: torch.Generator, n: int = lecture.BATCH_SIZE
+) -> tuple[torch.Tensor, torch.Tensor]:
     """A minibatch drawn from the shipped word list, as the lecture draws from names.txt."""
     X, Y = lecture.build_dataset(lecture.shipped_words())
     ix = torch.randint(0, X.shape[0], (n,), generator=g)
@@ -101,7 +103,9 @@ def _build(phase: str, seed: int, n_hidden: int, batch) -> Cache:
 def cache(phase: str, seed: int | None = None) -> Cache:
     """The phase's cache, built once per process (per seed)."""
     if phase == LECTURE:
-        return _build(LECTURE, lecture.SEED if seed is None else seed, lecture.N_HIDDEN, lecture_batch)
+        return _build(
+            LECTURE, lecture.SEED if seed is None else seed, lecture.N_HIDDEN, lecture_batch
+        )
     if phase == STRESS:
         return _build(STRESS, STRESS_SEED if seed is None else seed, STRESS_HIDDEN, stress_batch)
     raise ValueError(f"unknown phase {phase!r}")
@@ -130,9 +134,12 @@ def problem(kata: Kata, phase: str, seed: int | None = None) -> Problem:
         elif name.startswith("d") and name[1:] in upstream:
             inputs[name] = upstream[name[1:]].clone()
         else:
-            inputs[name] = c.tensors[name].detach().to(
-                torch.float32 if c.tensors[name].is_floating_point() else torch.int64
-            ).clone()
+            inputs[name] = (
+                c.tensors[name]
+                .detach()
+                .to(torch.float32 if c.tensors[name].is_floating_point() else torch.int64)
+                .clone()
+            )
     targets = [out[1:] for out in kata.outputs]
     floors = [SCALE_FROM[out] for out in kata.outputs if out in SCALE_FROM]
     wrt = targets + [f[1:] for f in floors]

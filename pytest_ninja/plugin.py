@@ -17,9 +17,12 @@ from .summary import Tally, summary_lines
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ninja", "pytest-ninja: the backprop dojo")
     group.addoption(
-        "--ninja-stress-seed", type=int, default=None, metavar="SEED",
+        "--ninja-stress-seed",
+        type=int,
+        default=None,
+        metavar="SEED",
         help="seed of the stress phase's cache and random upstream gradients "
-             "(default: the dojo's fixed seed)",
+        "(default: the dojo's fixed seed)",
     )
 
 

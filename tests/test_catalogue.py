@@ -30,7 +30,13 @@ def test_exercise_four_returns_all_seven_parameter_gradients():
 
 def test_a_kata_is_found_by_id_number_or_name():
     kata = KATAS[8]
-    for key in ("09_backward_bn_stats", "09", "9", "backward_bn_stats", "katas/09_backward_bn_stats.py"):
+    for key in (
+        "09_backward_bn_stats",
+        "09",
+        "9",
+        "backward_bn_stats",
+        "katas/09_backward_bn_stats.py",
+    ):
         assert find(key) is kata
     assert find("99") is None and kata_for_file("conftest") is None
 

@@ -63,7 +63,10 @@ def test_near_zero_gradients_are_near_zero_only_in_the_lecture_phase():
     lec = phases.cache(phases.LECTURE).loss_grads
     assert lec["b1"].abs().max() < 1e-8
     assert lec["logit_maxes"].abs().max() < 1e-8
-    for kata, out in ((BY_ID["10_backward_linear1"], "db1"), (BY_ID["05_backward_max_shift"], "dlogit_maxes")):
+    for kata, out in (
+        (BY_ID["10_backward_linear1"], "db1"),
+        (BY_ID["05_backward_max_shift"], "dlogit_maxes"),
+    ):
         stress = phases.problem(kata, phases.STRESS)
         assert stress.expected[out].abs().max() > 1e-2
 

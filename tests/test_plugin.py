@@ -32,8 +32,9 @@ def test_every_stub_reports_todo_and_the_run_fails(pytester: pytest.Pytester):
     result = pytester.runpytest("katas", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert result.parseoutcomes() == {"todo": total_checks()}
-    result.stdout.fnmatch_lines(["katas/01_backward_loss.py *todo*0/1 checks",
-                                 "*0/14 katas passed, 0/35 checks*"])
+    result.stdout.fnmatch_lines(
+        ["katas/01_backward_loss.py *todo*0/1 checks", "*0/14 katas passed, 0/35 checks*"]
+    )
     result.stdout.no_fnmatch_line("*Traceback*")
     result.stdout.no_fnmatch_line("*NotImplementedError*")
 
@@ -41,121 +42,175 @@ def test_every_stub_reports_todo_and_the_run_fails(pytester: pytest.Pytester):
 def test_a_todo_check_says_todo_in_one_line(pytester: pytest.Pytester):
     lay_out(pytester.path)
     result = pytester.runpytest("katas/07_backward_tanh.py", "-v", "-p", "no:cacheprovider")
-    result.stdout.fnmatch_lines([
-        "katas/07_backward_tanh.py::dhpreact TODO*",
-        "next: katas/07_backward_tanh.py:7  todo: implement backward_tanh in 07_backward_tanh.py",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "katas/07_backward_tanh.py::dhpreact TODO*",
+            "next: katas/07_backward_tanh.py:7  todo: implement backward_tanh in 07_backward_tanh*",
+        ]
+    )
 
 
 def test_replacing_one_stub_by_its_solution_turns_exactly_its_checks_green(pytester):
     lay_out(pytester.path, solved=("09_backward_bn_stats",))
     result = pytester.runpytest("katas", "-v", "-p", "no:cacheprovider")
     assert result.parseoutcomes() == {"passed": 6, "todo": total_checks() - 6}
-    result.stdout.fnmatch_lines([
-        "katas/09_backward_bn_stats.py::dbnvar PASSED*",
-        "katas/09_backward_bn_stats.py *passed*6/6 checks",
-        "*1/14 katas passed, 6/35 checks*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "katas/09_backward_bn_stats.py::dbnvar PASSED*",
+            "katas/09_backward_bn_stats.py *passed*6/6 checks",
+            "*1/14 katas passed, 6/35 checks*",
+        ]
+    )
 
 
 def test_a_wrong_answer_fails_with_the_lecture_line_and_the_worst_entry(pytester):
-    write_kata(pytester, "07_backward_tanh.py", """
+    write_kata(
+        pytester,
+        "07_backward_tanh.py",
+        """
         def backward_tanh(hpreact, h, dh):
             return (1 - hpreact**2) * dh
-    """)
+    """,
+    )
     result = pytester.runpytest("katas", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "dhpreact | exact: False | approximate: False | maxdiff: *(tolerance *)",
-        "worst entry [[]*, *[]]: expected *, got *",
-        "failed in the lecture phase*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "dhpreact | exact: False | approximate: False | maxdiff: *(tolerance *)",
+            "worst entry [[]*, *[]]: expected *, got *",
+            "failed in the lecture phase*",
+        ]
+    )
     result.stdout.no_fnmatch_line("*pytest_ninja*")
     result.stdout.no_fnmatch_line("*Traceback*")
 
 
 def test_a_wrong_shape_fails_with_the_shape_and_a_keepdim_hint(pytester):
-    source = (SOLUTIONS / "08_backward_bn_affine.py").read_text().replace(
-        "dbnbias = dhpreact.sum(0, keepdim=True)", "dbnbias = dhpreact.sum(0)")
+    source = (
+        (SOLUTIONS / "08_backward_bn_affine.py")
+        .read_text()
+        .replace("dbnbias = dhpreact.sum(0, keepdim=True)", "dbnbias = dhpreact.sum(0)")
+    )
     write_kata(pytester, "08_backward_bn_affine.py", source)
     result = pytester.runpytest("katas", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, failed=1)
-    result.stdout.fnmatch_lines([
-        "dbnbias | dbnbias has shape (64,) but must have shape (1, 64): *keepdim=True*"])
+    result.stdout.fnmatch_lines(
+        ["dbnbias has shape (64,) but must have shape (1, 64): *keepdim=True*"]
+    )
 
 
 def test_a_parameter_the_kata_does_not_offer_is_refused_by_name(pytester):
-    write_kata(pytester, "07_backward_tanh.py", """
+    write_kata(
+        pytester,
+        "07_backward_tanh.py",
+        """
         def backward_tanh(hpreact, h, dh, dhpreact):
             return dhpreact
-    """)
+    """,
+    )
     result = pytester.runpytest("katas", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*backward_tanh asks for `dhpreact`, which this kata does not "
-                                 "offer: its parameters are exactly hpreact, h, dh*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*backward_tanh asks for `dhpreact`, which this kata does not "
+            "offer: its parameters are exactly hpreact, h, dh*"
+        ]
+    )
 
 
 def test_a_missing_parameter_is_named(pytester):
-    write_kata(pytester, "07_backward_tanh.py", """
+    write_kata(
+        pytester,
+        "07_backward_tanh.py",
+        """
         def backward_tanh(h, dh):
             return (1 - h**2) * dh
-    """)
+    """,
+    )
     result = pytester.runpytest("katas", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["*backward_tanh is missing the parameter `hpreact`*"])
 
 
 def test_a_near_zero_gradient_answered_with_zeros_is_caught_by_the_stress_phase(pytester):
-    source = (SOLUTIONS / "10_backward_linear1.py").read_text().replace(
-        "db1 = dhprebn.sum(0)", "db1 = b1 * 0")
+    source = (
+        (SOLUTIONS / "10_backward_linear1.py")
+        .read_text()
+        .replace("db1 = dhprebn.sum(0)", "db1 = b1 * 0")
+    )
     write_kata(pytester, "10_backward_linear1.py", source)
     result = pytester.runpytest("katas", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, failed=1)
-    result.stdout.fnmatch_lines(["db1 | exact: False | approximate: False*",
-                                 "failed in the stress phase*"])
+    result.stdout.fnmatch_lines(
+        ["db1 | exact: False | approximate: False*", "failed in the stress phase*"]
+    )
 
 
 def test_a_broken_kata_file_errors_clearly_and_the_others_are_still_graded(pytester):
     lay_out(pytester.path, solved=("07_backward_tanh",))
-    write_kata(pytester, "01_backward_loss.py", "def backward_loss(logprobs, Yb, n):\n    return (\n")
+    write_kata(
+        pytester, "01_backward_loss.py", "def backward_loss(logprobs, Yb, n):\n    return (\n"
+    )
     write_kata(pytester, "02_backward_log.py", "raise RuntimeError('boom')\n")
-    write_kata(pytester, "04_backward_exp.py", "def backward_expo(norm_logits, counts, dcounts):\n    pass\n")
+    write_kata(
+        pytester,
+        "04_backward_exp.py",
+        "def backward_expo(norm_logits, counts, dcounts):\n    pass\n",
+    )
     result = pytester.runpytest("katas", "-p", "no:cacheprovider")
     outcomes = result.parseoutcomes()
     assert outcomes["passed"] == 1 and outcomes["failed"] == 3
-    result.stdout.fnmatch_lines_random([
-        "*01_backward_loss.py has a syntax error: * (01_backward_loss.py:2: *",
-        "*02_backward_log.py fails on import: RuntimeError: boom (02_backward_log.py:1: *",
-        "*04_backward_exp.py has no function `backward_exp` (it defines backward_expo)*",
-    ])
+    result.stdout.fnmatch_lines_random(
+        [
+            "*01_backward_loss.py has a syntax error: * (01_backward_loss.py:2: *",
+            "*02_backward_log.py fails on import: RuntimeError: boom (02_backward_log.py:1: *",
+            "*04_backward_exp.py has no function `backward_exp` (it defines backward_expo)*",
+        ]
+    )
     result.stdout.no_fnmatch_line("*INTERNALERROR*")
 
 
 def test_an_exception_in_the_kata_is_one_line_pointing_at_the_learners_line(pytester):
-    write_kata(pytester, "07_backward_tanh.py", """
+    write_kata(
+        pytester,
+        "07_backward_tanh.py",
+        """
         def backward_tanh(hpreact, h, dh):
             x = 1 / 0
             return x
-    """)
+    """,
+    )
     result = pytester.runpytest("katas", "-p", "no:cacheprovider")
-    result.stdout.fnmatch_lines(["*backward_tanh raised ZeroDivisionError: division by zero "
-                                 "(07_backward_tanh.py:3: x = 1 / 0)*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*backward_tanh raised ZeroDivisionError: division by zero "
+            "(07_backward_tanh.py:3: x = 1 / 0)*"
+        ]
+    )
 
 
 def test_a_dict_can_be_filled_one_key_at_a_time(pytester):
-    write_kata(pytester, "06_backward_linear2.py", """
+    write_kata(
+        pytester,
+        "06_backward_linear2.py",
+        """
         def backward_linear2(h, W2, b2, dlogits):
             return {"db2": dlogits.sum(0), "dW2": None}
-    """)
+    """,
+    )
     result = pytester.runpytest("katas", "-p", "no:cacheprovider")
     assert result.parseoutcomes() == {"passed": 1, "todo": 2}
     result.stdout.fnmatch_lines(["katas/06_backward_linear2.py *failed*1/3 checks"])
 
 
 def test_a_misspelled_key_is_named_with_a_suggestion(pytester):
-    write_kata(pytester, "06_backward_linear2.py", """
+    write_kata(
+        pytester,
+        "06_backward_linear2.py",
+        """
         def backward_linear2(h, W2, b2, dlogits):
             return {"dB2": dlogits.sum(0)}
-    """)
+    """,
+    )
     result = pytester.runpytest("katas", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["*unknown key `dB2` (did you mean `db2`?)*"])
 
