@@ -7,11 +7,10 @@ runs, once for all of its checks.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from .catalogue import Kata, kata_for_file
+from .loading import function_line
 
 RESULT_KEY = "ninja_status"
 
@@ -48,13 +47,7 @@ class KataFile(pytest.File):
         return self._result
 
     def function_line(self) -> int:
-        """The 1-based line of `def name(` in the file, or 1."""
-        try:
-            text = self.path.read_text("utf-8", errors="replace")
-        except OSError:
-            return 1
-        found = re.search(rf"^def {self.kata.name}\b", text, re.MULTILINE)
-        return text.count("\n", 0, found.start()) + 1 if found else 1
+        return function_line(self.path, self.kata.name)
 
 
 class KataCheck(pytest.Item):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import inspect
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -21,6 +22,16 @@ from .catalogue import Kata
 
 class KataLoadError(Exception):
     """The kata file cannot be graded; the message is for the learner."""
+
+
+def function_line(path: Path, name: str) -> int:
+    """The 1-based line of `def name(` in a file, read as text (nothing imported), or 1."""
+    try:
+        text = Path(path).read_text("utf-8", errors="replace")
+    except OSError:
+        return 1
+    found = re.search(rf"^def {re.escape(name)}\b", text, re.MULTILINE)
+    return text.count("\n", 0, found.start()) + 1 if found else 1
 
 
 def learner_frame(exc: BaseException, path: Path) -> str:

@@ -7,11 +7,15 @@ here imports torch: that waits until a kata's first check runs.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from .catalogue import kata_for_file
 from .collect import RESULT_KEY, KataFile
-from .summary import Tally, summary_lines
+from .panel import Tally, panel_lines
+from .progress import Progress
+from .workspace import auto_hint, record_run
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -27,7 +31,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.pluginmanager.register(DojoReport(), "ninja-report")
+    config.pluginmanager.register(DojoReport(config), "ninja-report")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -50,23 +54,41 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
 
 
 class DojoReport:
-    """Tallies the kata checks' reports (so xdist workers' reports count too) for the summary."""
+    """Tallies the kata checks' reports (xdist workers' too) into the panel and the progress."""
 
-    def __init__(self) -> None:
-        self.tallies: dict[str, Tally] = {}
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.folders: dict[Path, dict[str, Tally]] = {}
+        self.progress: dict[Path, Progress | None] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
         if report.when != "call" or "kata" not in props:
             return
-        path = report.nodeid.split("::", 1)[0]
-        tally = self.tallies.setdefault(path, Tally(path, props["kata"], report.location[1] + 1))
-        tally.add(props[RESULT_KEY], report.longreprtext)
+        relpath, line, _ = report.location
+        folder = (self.config.rootpath / relpath).parent
+        tallies = self.folders.setdefault(folder, {})
+        tally = tallies.setdefault(props["kata"], Tally(relpath, props["kata"], (line or 0) + 1))
+        tally.add(report.nodeid.rsplit("::", 1)[-1], props[RESULT_KEY], report.longreprtext)
+
+    def pytest_sessionfinish(self) -> None:
+        if hasattr(self.config, "workerinput"):  # only the process that owns the run writes
+            return
+        for folder, tallies in self.folders.items():
+            self.progress[folder] = record_run(folder, tallies)
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        if not self.tallies:
-            return
-        terminalreporter.section("dojo")
-        for line in summary_lines(list(self.tallies.values())):
-            terminalreporter.write_line(line)
+        for folder, tallies in self.folders.items():
+            shown = (
+                folder.relative_to(self.config.rootpath)
+                if folder.is_relative_to(self.config.rootpath)
+                else folder
+            )
+            terminalreporter.section(f"dojo: {shown}/")
+            progress = self.progress.get(folder)
+            if progress is not None and progress.warning:
+                terminalreporter.write_line(f"  warning: {progress.warning}")
+            hint = auto_hint(progress, tallies)
+            for line in panel_lines(folder, str(shown), tallies, progress, hint):
+                terminalreporter.write_line(line)

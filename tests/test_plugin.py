@@ -24,7 +24,7 @@ def test_every_solution_passes_both_phases(pytester: pytest.Pytester):
         (pytester.path / f.name).write_text(f.read_text())
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=total_checks())
-    result.stdout.fnmatch_lines(["*14/14 katas passed, 35/35 checks*"])
+    result.stdout.fnmatch_lines(["*14/14 katas, 35/35 checks", "*every kata passed*"])
 
 
 def test_every_stub_reports_todo_and_the_run_fails(pytester: pytest.Pytester):
@@ -33,7 +33,7 @@ def test_every_stub_reports_todo_and_the_run_fails(pytester: pytest.Pytester):
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert result.parseoutcomes() == {"todo": total_checks()}
     result.stdout.fnmatch_lines(
-        ["katas/01_backward_loss.py *todo*0/1 checks", "*0/14 katas passed, 0/35 checks*"]
+        ["*01 backward_loss * todo * 0/1", "*0/14 katas, 0/35 checks"]
     )
     result.stdout.no_fnmatch_line("*Traceback*")
     result.stdout.no_fnmatch_line("*NotImplementedError*")
@@ -41,11 +41,12 @@ def test_every_stub_reports_todo_and_the_run_fails(pytester: pytest.Pytester):
 
 def test_a_todo_check_says_todo_in_one_line(pytester: pytest.Pytester):
     lay_out(pytester.path)
-    result = pytester.runpytest("katas/07_backward_tanh.py", "-v", "-p", "no:cacheprovider")
+    result = pytester.runpytest("katas", "-v", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(
         [
             "katas/07_backward_tanh.py::dhpreact TODO*",
-            "next: katas/07_backward_tanh.py:7  todo: implement backward_tanh in 07_backward_tanh*",
+            "*next: katas/01_backward_loss.py:7",
+            "*todo: implement backward_loss in 01_backward_loss.py",
         ]
     )
 
@@ -57,8 +58,8 @@ def test_replacing_one_stub_by_its_solution_turns_exactly_its_checks_green(pytes
     result.stdout.fnmatch_lines(
         [
             "katas/09_backward_bn_stats.py::dbnvar PASSED*",
-            "katas/09_backward_bn_stats.py *passed*6/6 checks",
-            "*1/14 katas passed, 6/35 checks*",
+            "*09 backward_bn_stats * passed * 6/6",
+            "*1/14 katas, 6/35 checks",
         ]
     )
 
@@ -199,7 +200,7 @@ def test_a_dict_can_be_filled_one_key_at_a_time(pytester):
     )
     result = pytester.runpytest("katas", "-p", "no:cacheprovider")
     assert result.parseoutcomes() == {"passed": 1, "todo": 2}
-    result.stdout.fnmatch_lines(["katas/06_backward_linear2.py *failed*1/3 checks"])
+    result.stdout.fnmatch_lines(["*06 backward_linear2 * failed * 1/3"])
 
 
 def test_a_misspelled_key_is_named_with_a_suggestion(pytester):
@@ -250,4 +251,4 @@ def test_a_non_kata_file_is_left_to_pytest(pytester):
     write_kata(pytester, "99_backward_nothing.py", "x = 1\n")
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
-    result.stdout.no_fnmatch_line("*dojo*")
+    result.stdout.no_fnmatch_line("*dojo:*")
