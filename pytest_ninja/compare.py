@@ -83,9 +83,16 @@ def _shape_hint(got: tuple[int, ...], want: tuple[int, ...]) -> str:
                 if b == 1:
                     hint += ": a broadcast in the forward pass is a sum in the backward pass"
                 return hint
+    if len(got) == len(want) + 1 and got[0] == 1 and got[1:] == want:
+        return "keepdim=True kept a dimension this tensor does not have: drop keepdim"
     if len(got) > len(want):
         return "it has more dimensions: was a broadcast dimension left unsummed?"
     return "it has fewer dimensions than the tensor it is the gradient of"
+
+
+def _article(dtype) -> str:
+    name = str(dtype).removeprefix("torch.")
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 def _describe(value) -> str:
@@ -124,8 +131,7 @@ def compare(name: str, got, expected: torch.Tensor, scale: float) -> Comparison:
         return Comparison(
             False,
             "dtype",
-            f"{name} is a {str(got.dtype).removeprefix('torch.')} "
-            f"tensor: return float32 or float64 ({why})",
+            f"{name} is {_article(got.dtype)} tensor: return float32 or float64 ({why})",
             tol=tol,
         )
     if got.device != expected.device:

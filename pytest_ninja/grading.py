@@ -18,6 +18,7 @@ import torch
 from . import phases
 from .catalogue import Kata
 from .compare import Comparison, compare
+from .diagnosis import likely_mistake, wrong_map
 from .loading import KataLoadError, exception_line, load_function
 
 PASS, FAIL, TODO, ERROR = "pass", "fail", "todo", "error"
@@ -122,12 +123,19 @@ def _as_dict(answer, kata: Kata) -> dict:
     return answer
 
 
-def _failure(out: str, phase: str, c: Comparison) -> CheckResult:
+def _failure(
+    kata: Kata, out: str, got, problem: phases.Problem, c: Comparison, lecture_passed: bool
+) -> CheckResult:
     lines = [f"{out} | {c.lecture_line()}" if c.reason == "values" else c.detail]
+    if c.reason == "values":
+        likely = likely_mistake(kata, out, got, c, problem, lecture_passed)
+        lines.append(f"likely: {likely}")
     if c.worst_line():
         lines.append(c.worst_line())
-    lines.append(f"failed in {PHASE_WORDS[phase]}")
-    return CheckResult(out, FAIL, tuple(lines), phase, c)
+    lines.append(f"failed in {PHASE_WORDS[problem.phase]}")
+    if c.reason == "values":
+        lines.extend(wrong_map(got, problem.expected[out], c.tol))
+    return CheckResult(out, FAIL, tuple(lines), problem.phase, c)
 
 
 def grade_function(
@@ -136,26 +144,37 @@ def grade_function(
     """Grade a function in both phases; `stress_seed` replaces the stress phase's seed."""
     seeds = {phases.LECTURE: None, phases.STRESS: stress_seed}
     answers, started = {}, time.perf_counter()
+    started_phase = None
     try:
         for phase in phases.PHASES:
             problem = phases.problem(kata, phase, seeds[phase])
             answers[phase] = (problem, _call(func, kata, problem, path))
+            started_phase = phase
     except _Abort as abort:
-        return _everything(kata, abort.status, abort.line, time.perf_counter() - started)
+        line = abort.line
+        if started_phase == phases.LECTURE:  # it ran on the lecture's batch, not on the other
+            line += (
+                f" (in the stress phase: a batch of {phases.STRESS_BATCH}, hidden size "
+                f"{phases.STRESS_HIDDEN})"
+            )
+        return _everything(kata, abort.status, line, time.perf_counter() - started)
     result = KataResult(kata, duration=time.perf_counter() - started)
     for out in kata.outputs:
-        result.checks[out] = _judge(out, answers)
+        result.checks[out] = _judge(kata, out, answers)
     return result
 
 
-def _judge(out: str, answers: dict) -> CheckResult:
+def _judge(kata: Kata, out: str, answers: dict) -> CheckResult:
     lecture_answer = answers[phases.LECTURE][1].get(out)
     if lecture_answer is None:
         return CheckResult(out, TODO, (f"todo: {out} is not returned yet",))
-    for phase, (problem, given) in answers.items():
-        c = compare(out, given.get(out), problem.expected[out], problem.scale[out])
+    lecture_passed = False
+    for problem, given in answers.values():
+        got = given.get(out)
+        c = compare(out, got, problem.expected[out], problem.scale[out])
         if not c.ok:
-            return _failure(out, phase, c)
+            return _failure(kata, out, got, problem, c, lecture_passed)
+        lecture_passed = True
     return CheckResult(out, PASS, (f"{out} matches autograd in both phases",))
 
 
