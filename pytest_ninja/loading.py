@@ -34,6 +34,23 @@ def function_line(path: Path, name: str) -> int:
     return text.count("\n", 0, found.start()) + 1 if found else 1
 
 
+def function_source(path: Path, name: str) -> list[str]:
+    """The lines of `def name(...)` and its body, read as text (nothing imported)."""
+    try:
+        lines = Path(path).read_text("utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    start = function_line(path, name) - 1
+    body = [lines[start]]
+    for line in lines[start + 1 :]:
+        if line.strip() and not line.startswith((" ", "\t")):
+            break
+        body.append(line)
+    while body and not body[-1].strip():
+        body.pop()
+    return body
+
+
 def learner_frame(exc: BaseException, path: Path) -> str:
     """`file:line: code` of the deepest frame in the learner's file, or ''."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == path]

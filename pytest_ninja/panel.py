@@ -33,6 +33,10 @@ class Tally:
             text = message.strip()
             self.first_problem = text.splitlines()[0] if text else status
 
+    @property
+    def status(self) -> str:
+        return status_of(self.checks, len(BY_ID[self.kata_id].outputs))
+
 
 @dataclass(frozen=True)
 class Row:

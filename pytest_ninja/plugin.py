@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from .catalogue import kata_for_file
+from .catalogue import BY_ID, kata_for_file
 from .collect import RESULT_KEY, KataFile
 from .panel import Tally, panel_lines
 from .progress import Progress
-from .workspace import auto_hint, record_run
+from .workspace import auto_hint, record_run, reveal, reveal_lines
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -27,6 +27,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SEED",
         help="seed of the stress phase's cache and random upstream gradients "
         "(default: the dojo's fixed seed)",
+    )
+    group.addoption(
+        "--ninja-reveal",
+        action="store_true",
+        default=False,
+        help="print the reference solution of every kata that passed, after your own",
     )
 
 
@@ -60,6 +66,7 @@ class DojoReport:
         self.config = config
         self.folders: dict[Path, dict[str, Tally]] = {}
         self.progress: dict[Path, Progress | None] = {}
+        self.revealed: dict[Path, list[Path]] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
@@ -75,7 +82,9 @@ class DojoReport:
         if hasattr(self.config, "workerinput"):  # only the process that owns the run writes
             return
         for folder, tallies in self.folders.items():
-            self.progress[folder] = record_run(folder, tallies)
+            progress = self.progress[folder] = record_run(folder, tallies)
+            passed = [BY_ID[k] for k, t in tallies.items() if t.status == "passed"]
+            self.revealed[folder] = [p for k in passed if (p := reveal(folder, k, progress))]
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter) -> None:
@@ -92,3 +101,12 @@ class DojoReport:
             hint = auto_hint(progress, tallies)
             for line in panel_lines(folder, str(shown), tallies, progress, hint):
                 terminalreporter.write_line(line)
+            for path in self.revealed.get(folder, []):
+                shown_path = path.relative_to(folder.parent)
+                terminalreporter.write_line(
+                    f"  solution revealed: {shown_path} (compare it with yours)"
+                )
+            if self.config.getoption("ninja_reveal"):
+                passed = [k for k, t in tallies.items() if t.status == "passed"]
+                for line in reveal_lines(folder, [BY_ID[k] for k in passed]):
+                    terminalreporter.write_line(line)

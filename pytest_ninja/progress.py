@@ -96,8 +96,10 @@ def load(katas_dir: Path) -> Progress:
             os.replace(path, aside)
         except OSError:
             pass
-        return Progress(warning=f"{path.name} was damaged ({exc}); set aside as {aside.name}, "
-                        "progress starts afresh")
+        return Progress(
+            warning=f"{path.name} was damaged ({exc}); set aside as {aside.name}, "
+            "progress starts afresh"
+        )
     return Progress(katas)
 
 

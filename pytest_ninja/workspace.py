@@ -1,24 +1,139 @@
-"""The learner's workspace: which kata folders keep progress, and what a run changes there.
+"""The learner's workspace: making it, keeping its progress, revealing earned solutions.
 
 A folder named `katas` is a learner's dojo: its progress is kept in `.ninja-progress.json`.
-Any other folder of kata files (this repository's `solutions/`, a test's cases) is graded and
-shown, but nothing is written there.
+A workspace made by `pytest-ninja init` also has a `solutions/` folder that fills up as katas
+pass, and a `.ninja-workspace` marker saying so. This repository has no marker (its
+`solutions/` already holds every answer), so nothing is ever written there. Any other folder
+of kata files is graded and shown, and nothing is written either.
+
+Stubs and solutions come from the package (`pytest_ninja/dojo/`, built into the wheel from the
+repository's `katas/` and `solutions/`), or, in a checkout, from those folders themselves.
 """
 
 from __future__ import annotations
 
+import shutil
+import time
+from importlib import resources
 from pathlib import Path
 
 from . import progress as progress_file
+from .catalogue import KATAS, Kata
 from .panel import Tally, rows
 from .progress import Progress
 
 WORKSPACE_FOLDER = "katas"
+MARKER = ".ninja-workspace"
 AUTO_HINT_AFTER = 3  # failed runs in a row before the panel shows a kata's first hint
+SOLUTIONS_README = """# Solutions
+
+pytest-ninja writes a kata's reference solution here once you pass it, so you can compare
+your backward pass with ours. Until then there is nothing to see: it is earned, not given.
+"""
+WORKSPACE_README = """# My backprop dojo
+
+Made by `pytest-ninja init`. Write each kata in `katas/`, then run
+
+    pytest katas/            # grade everything, see the panel and the next kata
+    pytest-ninja hint        # a hint for the kata you are on (run again for the next level)
+    pytest-ninja status      # the panel, without running anything
+    pytest-ninja reset 07    # put a kata's stub back (your file is kept as a backup)
+
+Solutions appear in `solutions/` as you pass katas. The dojo follows Andrej Karpathy's lecture
+"Building makemore Part 4: Becoming a Backprop Ninja": https://www.youtube.com/watch?v=q8SA3rM6ckI
+"""
+PYTEST_INI = """[pytest]
+testpaths = katas
+addopts = -p no:cacheprovider
+"""
+
+
+def bundled(kind: str) -> Path:
+    """The folder of stubs (`katas`) or solutions (`solutions`) that ships with the dojo."""
+    packaged = resources.files("pytest_ninja").joinpath("dojo", kind)
+    if packaged.is_dir():
+        return Path(str(packaged))
+    checkout = Path(__file__).resolve().parent.parent / kind
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError(f"the dojo's {kind} are not installed with the package")
 
 
 def keeps_progress(folder: Path) -> bool:
     return folder.name == WORKSPACE_FOLDER
+
+
+def is_workspace(root: Path) -> bool:
+    return (root / MARKER).is_file()
+
+
+def init(root: Path) -> list[str]:
+    """Make (or top up) a learner workspace; never overwrites a learner's file."""
+    root.mkdir(parents=True, exist_ok=True)
+    made = []
+    files = {
+        MARKER: "pytest-ninja workspace\n",
+        "README.md": WORKSPACE_README,
+        "pytest.ini": PYTEST_INI,
+        "solutions/README.md": SOLUTIONS_README,
+    }
+    for kata in KATAS:
+        files[f"katas/{kata.filename}"] = (bundled("katas") / kata.filename).read_text("utf-8")
+    for name, text in files.items():
+        path = root / name
+        if path.exists():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        made.append(name)
+    return made
+
+
+def reset(root: Path, katas: list[Kata]) -> list[str]:
+    """Put the stubs back; each learner's file is kept as `katas/NN_name.py.bak-<time>`."""
+    kept = []
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for kata in katas:
+        path = root / WORKSPACE_FOLDER / kata.filename
+        if path.exists():
+            backup = path.with_name(f"{kata.filename}.bak-{stamp}")
+            shutil.copy2(path, backup)
+            kept.append(str(backup.relative_to(root)))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(bundled("katas") / kata.filename, path)
+    return kept
+
+
+def reveal(folder: Path, kata: Kata, progress: Progress | None) -> Path | None:
+    """Write a passed kata's solution into the workspace's `solutions/`; the path when it is
+    new, None when it was there already or is not earned."""
+    root = folder.parent
+    if progress is None or not is_workspace(root):
+        return None
+    stored = progress.katas.get(kata.id)
+    if stored is None or stored.first_passed is None:
+        return None
+    target = root / "solutions" / kata.filename
+    if target.exists():
+        return None
+    target.parent.mkdir(exist_ok=True)
+    shutil.copy(bundled("solutions") / kata.filename, target)
+    return target
+
+
+def reveal_lines(folder: Path, katas: list[Kata]) -> list[str]:
+    """For `--ninja-reveal`: each passed kata's function as the learner wrote it, then ours."""
+    from .loading import function_source
+
+    lines = []
+    for kata in katas:
+        lines += ["", f"  {kata.id}: yours ({folder.name}/{kata.filename})"]
+        lines += ["    " + ln for ln in function_source(folder / kata.filename, kata.name)]
+        lines += [f"  {kata.id}: the reference solution"]
+        lines += [
+            "    " + ln for ln in function_source(bundled("solutions") / kata.filename, kata.name)
+        ]
+    return lines
 
 
 def record_run(folder: Path, tallies: dict[str, Tally]) -> Progress | None:
@@ -45,8 +160,6 @@ def auto_hint(progress: Progress | None, tallies: dict[str, Tally]) -> str:
     stored = progress.katas.get(upcoming.kata_id)
     if stored is None or stored.failed_in_a_row < AUTO_HINT_AFTER:
         return ""
-    try:
-        from .hints import hint
-    except ImportError:
-        return ""
+    from .hints import hint
+
     return "hint: " + hint(upcoming.kata_id, 1)

@@ -1,0 +1,306 @@
+"""The hints: three short levels per kata, chapters in the video's order, and worked examples
+whose every printed number autograd (and the reference solution) agrees with."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+
+import pytest
+import torch
+import torch.nn.functional as F
+from helpers import ROOT, SOLUTIONS
+
+from pytest_ninja import hints
+from pytest_ninja.catalogue import KATAS, SHAPES
+from pytest_ninja.loading import load_function
+
+IDS = [k.id for k in KATAS]
+BY_KATA = pytest.mark.parametrize("kata", KATAS, ids=IDS)
+
+
+# The forward lines each kata reverses, run on an example's inputs; every tensor is kept by name.
+def _loss(t):
+    t["loss"] = -t["logprobs"][range(t["n"]), t["Yb"]].mean()
+
+
+def _log(t):
+    t["logprobs"] = t["probs"].log()
+
+
+def _normalize(t):
+    t["counts_sum"] = t["counts"].sum(1, keepdim=True)
+    t["counts_sum_inv"] = t["counts_sum"] ** -1
+    t["probs"] = t["counts"] * t["counts_sum_inv"]
+
+
+def _exp(t):
+    t["counts"] = t["norm_logits"].exp()
+
+
+def _max_shift(t):
+    t["logit_maxes"] = t["logits"].max(1, keepdim=True).values
+    t["norm_logits"] = t["logits"] - t["logit_maxes"]
+
+
+def _linear2(t):
+    t["logits"] = t["h"] @ t["W2"] + t["b2"]
+
+
+def _tanh(t):
+    t["h"] = torch.tanh(t["hpreact"])
+
+
+def _bn_affine(t):
+    t["hpreact"] = t["bngain"] * t["bnraw"] + t["bnbias"]
+
+
+def _bn_stats(t):
+    n = t["n"]
+    t["bnmeani"] = 1 / n * t["hprebn"].sum(0, keepdim=True)
+    t["bndiff"] = t["hprebn"] - t["bnmeani"]
+    t["bndiff2"] = t["bndiff"] ** 2
+    t["bnvar"] = 1 / (n - 1) * t["bndiff2"].sum(0, keepdim=True)
+    t["bnvar_inv"] = (t["bnvar"] + 1e-5) ** -0.5
+    t["bnraw"] = t["bndiff"] * t["bnvar_inv"]
+
+
+def _linear1(t):
+    t["hprebn"] = t["embcat"] @ t["W1"] + t["b1"]
+
+
+def _embedding(t):
+    t["emb"] = t["C"][t["Xb"]]
+    t["embcat"] = t["emb"].view(t["emb"].shape[0], -1)
+
+
+def _cross_entropy(t):
+    t["loss"] = F.cross_entropy(t["logits"], t["Yb"])
+
+
+def _batchnorm(t):
+    hprebn = t["hprebn"]
+    t["bnmean"] = hprebn.mean(0, keepdim=True)
+    t["bnvar"] = hprebn.var(0, keepdim=True, unbiased=True)
+    t["bnvar_inv"] = (t["bnvar"] + 1e-5) ** -0.5
+    t["bnraw"] = (hprebn - t["bnmean"]) * t["bnvar_inv"]
+    _bn_affine(t)
+
+
+def _mlp_from_bnraw(t):
+    # the example starts at bnraw: the layers below it do not touch what it shows
+    _bn_affine(t)
+    _tanh(t)
+    _linear2(t)
+    _cross_entropy(t)
+
+
+FORWARD = {
+    "01_backward_loss": _loss,
+    "02_backward_log": _log,
+    "03_backward_normalize": _normalize,
+    "04_backward_exp": _exp,
+    "05_backward_max_shift": _max_shift,
+    "06_backward_linear2": _linear2,
+    "07_backward_tanh": _tanh,
+    "08_backward_bn_affine": _bn_affine,
+    "09_backward_bn_stats": _bn_stats,
+    "10_backward_linear1": _linear1,
+    "11_backward_embedding": _embedding,
+    "12_backward_cross_entropy": _cross_entropy,
+    "13_backward_batchnorm": _batchnorm,
+    "14_backward_mlp": _mlp_from_bnraw,
+}
+
+
+def _tensor(name: str, value):
+    if name == "n":
+        return value
+    if name in ("Xb", "Yb"):
+        return torch.tensor(value, dtype=torch.int64)
+    grad = not name.startswith("d")  # upstream gradients are given, not differentiated
+    return torch.tensor(value, dtype=torch.float64, requires_grad=grad)
+
+
+def run_example(kata) -> dict:
+    """Every tensor of the example's forward pass, and every gradient autograd finds."""
+    ex = hints.example(kata.id)
+    t = {name: _tensor(name, v) for name, v in {**ex.given, **ex.hidden}.items()}
+    FORWARD[kata.id](t)
+    for v in t.values():
+        if isinstance(v, torch.Tensor) and v.requires_grad and not v.is_leaf:
+            v.retain_grad()
+    (frontier,) = kata.frontier
+    if frontier == "loss":
+        t["loss"].backward()
+    else:
+        t[frontier].backward(t["d" + frontier])
+    grads = {"d" + k: v.grad for k, v in t.items() if isinstance(v, torch.Tensor)}
+    return {**t, **{k: g for k, g in grads.items() if g is not None}}
+
+
+def _assert_printed(name: str, computed: torch.Tensor, printed, decimals: int) -> None:
+    want = torch.tensor(printed, dtype=torch.float64)
+    got = computed.detach().to(torch.float64)
+    assert got.shape == want.shape, f"{name}: printed shape {tuple(want.shape)}, is {got.shape}"
+    assert torch.equal(want, want.round(decimals=decimals)), f"{name} has more digits than shown"
+    err = (got - want).abs().max().item()
+    assert err <= 0.5 * 10**-decimals + 1e-12, f"{name} prints {printed}, is {got.tolist()}"
+
+
+def _numbers(text: str) -> list[str]:
+    return re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", text)
+
+
+@BY_KATA
+def test_every_kata_has_three_nonempty_levels_within_the_size_limits(kata):
+    assert hints.LEVELS == 3
+    for level in range(1, hints.LEVELS + 1):
+        text = hints.hint(kata.id, level)
+        lines = text.splitlines()
+        assert text.strip() and 1 <= len(lines) <= 8
+        assert all(line.strip() and len(line) <= 88 for line in lines), text
+
+
+@BY_KATA
+def test_level_three_ends_with_its_worked_example(kata):
+    text = hints.hint(kata.id, 3)
+    rendered = hints.example(kata.id).render()
+    assert text.endswith("\n" + rendered) and rendered.startswith("e.g. ")
+    assert "e.g." not in hints.hint(kata.id, 1) + hints.hint(kata.id, 2)
+
+
+@BY_KATA
+def test_a_worked_example_is_small_and_names_real_tensors(kata):
+    ex = hints.example(kata.id)
+    tensors = set(SHAPES) | {"d" + name for name in SHAPES}
+    shown = {name: value for name, value, _ in ex.shows}
+    for name, value in {**ex.given, **ex.hidden, **shown}.items():
+        assert name in tensors, name
+        assert torch.tensor(value).numel() <= 4, f"{name} is too big to check by hand"
+    assert ex.shows[-1][0] in kata.outputs, "the last number shown is one the kata returns"
+    for number in _numbers(ex.render()):
+        digits = number.lstrip("-").replace(".", "").lstrip("0")
+        assert len(digits) <= 3, f"{number}: at most three significant digits"
+    note = ex.note.replace("n-1", "")
+    assert not re.search(r"\d", note), "a note has no numbers: only checked ones are printed"
+
+
+@BY_KATA
+def test_every_number_of_a_worked_example_is_what_autograd_computes(kata):
+    t = run_example(kata)
+    for name, printed, decimals in hints.example(kata.id).shows:
+        assert name in t, f"{name} is neither a forward tensor nor a gradient of the example"
+        _assert_printed(name, t[name], printed, decimals)
+
+
+@pytest.mark.parametrize(
+    "kata",
+    [k for k in KATAS if k.id != "14_backward_mlp"],  # its example starts halfway, at bnraw
+    ids=lambda k: k.id,
+)
+def test_every_output_a_worked_example_shows_is_what_the_solution_returns(kata):
+    t = run_example(kata)
+    args = {
+        name: v.detach().clone() if isinstance(v, torch.Tensor) else v
+        for name, v in t.items()
+        if name in kata.inputs
+    }
+    func = load_function(SOLUTIONS / kata.filename, kata)
+    out = func(**args)
+    out = out if isinstance(out, dict) else {kata.outputs[0]: out}
+    shown = [s for s in hints.example(kata.id).shows if s[0] in kata.outputs]
+    assert shown
+    for name, printed, decimals in shown:
+        _assert_printed(name, out[name], printed, decimals)
+
+
+def test_the_example_text_prints_the_data_it_was_made_from():
+    text = hints.hint("12_backward_cross_entropy", 3)
+    assert "logits = [[2, 1, 0]], Yb = [0], n = 1 give dlogits = [[-0.335, 0.245, 0.090]]" in (
+        " ".join(text.split())
+    )
+    assert hints.example("09").render().count("-0.167") == 1
+    assert "-0.00" not in "".join(hints.example(k.id).render() for k in KATAS)
+
+
+def _solution_statements(kata) -> list[str]:
+    tree = ast.parse((SOLUTIONS / kata.filename).read_text())
+    stmts = [n for n in ast.walk(tree) if isinstance(n, ast.Assign | ast.AugAssign)]
+    return ["".join(ast.unparse(s).split()) for s in stmts]
+
+
+@BY_KATA
+def test_no_hint_contains_a_line_of_the_solution_code(kata):
+    for level in range(1, hints.LEVELS + 1):
+        text = hints.hint(kata.id, level)
+        squeezed = "".join(text.split())
+        for stmt in _solution_statements(kata):
+            assert stmt not in squeezed, f"level {level} gives away `{stmt}`"
+        for out in kata.outputs:
+            # an output may be shown a value, never assigned an expression
+            code = re.search(rf"\b{out}(\[[^\]]*\])?\s*[-+*/]?=\s*(?![\s\[\d-])", text)
+            assert code is None, f"level {level} writes the code for {out}"
+
+
+def test_chapters_are_the_videos_own_in_its_order():
+    starts = list(hints.CHAPTERS)
+    assert starts == sorted(starts) == [446, 781, 3917, 5191, 5797, 6602]
+    assert [hints.timestamp(s) for s in starts] == [
+        "7:26",
+        "13:01",
+        "1:05:17",
+        "1:26:31",
+        "1:36:37",
+        "1:50:02",
+    ]
+    mains = [hints.chapter_starts(k.id)[0] for k in KATAS]
+    assert mains == sorted(mains), "katas follow the video"
+    for kata in KATAS:
+        found = hints.chapter_starts(kata.id)
+        assert list(found) == sorted(found) and set(found) <= set(hints.CHAPTERS)
+
+
+@BY_KATA
+def test_a_kata_names_its_exercise_chapter_and_links_to_it(kata):
+    text = hints.chapter(kata.id)
+    assert text.startswith(f"exercise {kata.exercise}: ")
+    start = hints.chapter_starts(kata.id)[0]
+    assert f"from {hints.timestamp(start)}" in text
+    url = hints.chapter_url(kata.id)
+    assert url == f"https://www.youtube.com/watch?v=q8SA3rM6ckI&t={start}s"
+
+
+def test_the_bn_stats_kata_also_names_bessels_correction():
+    assert hints.chapter("01_backward_loss") == (
+        "exercise 1: backproping the atomic compute graph, from 13:01"
+    )
+    text = hints.chapter("09_backward_bn_stats")
+    assert text.startswith("exercise 1: backproping the atomic compute graph, from 13:01; ")
+    assert text.endswith("brief digression: Bessel's correction in batchnorm, at 1:05:17")
+    assert hints.chapter_url("09", 3917).endswith("&t=3917s")
+    with pytest.raises(ValueError):
+        hints.chapter_url("09", 5191)
+    assert hints.chapter("12").endswith("from 1:26:31")
+
+
+def test_a_hint_is_found_by_number_and_refuses_unknown_katas_and_levels():
+    assert hints.hint("7", 1) == hints.hint("07_backward_tanh", 1)
+    with pytest.raises(KeyError):
+        hints.hint("99_backward_nothing", 1)
+    for level in (0, 4):
+        with pytest.raises(ValueError):
+            hints.hint("07_backward_tanh", level)
+
+
+def test_importing_the_hints_does_not_import_torch():
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys, pytest_ninja.hints; print('torch' in sys.modules)"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "False"
