@@ -83,6 +83,12 @@ def _fits(got: torch.Tensor, target: torch.Tensor, scale: float) -> bool:
 
 def _factor_label(c: float, n: int) -> str | None:
     """Name a scalar factor between answer and reference, if it is a known one."""
+    if n <= 1:
+        return {
+            -1.0: "the sign is flipped",
+            2.0: "twice too large",
+            0.5: "half of what it should be",
+        }.get(round(c, 3))
     known = [
         (-1.0, "the sign is flipped"),
         (float(n), f"n = {n} times too large: a 1/n is missing"),
@@ -107,6 +113,14 @@ def _scalar_factor(got: torch.Tensor, expected: torch.Tensor) -> float | None:
     if norm == 0.0:
         return None
     return (got * expected).sum().item() / norm
+
+
+def factor_label(got: torch.Tensor, expected: torch.Tensor, n: int, scale: float) -> str | None:
+    """The known factor (sign, n, 1/n, 2, Bessel's n/(n-1), ...) the whole answer is off by."""
+    factor = _scalar_factor(got, expected)
+    if factor is None or not _fits(got, factor * expected, scale):
+        return None
+    return _factor_label(factor, n)
 
 
 def _positions_label(wrong: torch.Tensor, inputs: dict, n: int) -> str | None:
@@ -152,11 +166,9 @@ def likely_mistake(
                 f"zeros pass the lecture's batch only because {out} is ~0 for its loss; "
                 "with other upstream gradients it is not"
             )
-    factor = _scalar_factor(got, expected)
-    if factor is not None and _fits(got, factor * expected, scale):
-        label = _factor_label(factor, n)
-        if label:
-            return label
+    label = factor_label(got, expected, n, scale)
+    if label:
+        return label
     if (kata.id, out) in BRANCHES:
         line, other, first = BRANCHES[(kata.id, out)]
         direct = first(inputs, references).double()
