@@ -11,8 +11,10 @@ import pytest
 
 from .catalogue import Kata, kata_for_file
 from .loading import function_line
+from .settings import Settings
 
 RESULT_KEY = "ninja_status"
+SETTINGS = pytest.StashKey[Settings]()
 
 
 class KataFailure(Exception):
@@ -26,8 +28,6 @@ class KataFailure(Exception):
 class KataFile(pytest.File):
     """`katas/NN_name.py`: graded once, reported check by check."""
 
-    stress_seed: int | None = None
-
     @property
     def kata(self) -> Kata:
         kata = kata_for_file(self.path.stem)
@@ -35,15 +35,19 @@ class KataFile(pytest.File):
         return kata
 
     def collect(self):
+        limit = self.config.stash[SETTINGS].time_limit
         for output in self.kata.outputs:
-            yield KataCheck.from_parent(self, name=output)
+            check = KataCheck.from_parent(self, name=output)
+            if limit:  # pytest-timeout as a backstop, for code that never returns to Python
+                check.add_marker(pytest.mark.timeout(4 * limit + 10))
+            yield check
 
     def graded(self):
         """The kata's result, computed by the first check that asks for it."""
         if not hasattr(self, "_result"):
             from .grading import grade_file  # torch is imported here, not at collection
 
-            self._result = grade_file(self.path, self.kata, self.stress_seed)
+            self._result = grade_file(self.path, self.kata, self.config.stash[SETTINGS])
         return self._result
 
     def function_line(self) -> int:

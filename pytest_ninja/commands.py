@@ -52,8 +52,10 @@ def init(args) -> int:
         print(f"{root} is up to date: every kata of this version is there; nothing changed.")
         return 0
     new_katas = [m for m in made if m.startswith("katas/")]
-    print(f"pytest-ninja: made {len(made)} files in {root}"
-          + (f" ({len(new_katas)} katas)" if new_katas else ""))
+    print(
+        f"pytest-ninja: made {len(made)} files in {root}"
+        + (f" ({len(new_katas)} katas)" if new_katas else "")
+    )
     for name in made:
         print(f"  {name}")
     print(f"\nnext: cd {root} && pytest katas/")
@@ -78,11 +80,16 @@ def status(args) -> int:
 
 
 def hint_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("kata", nargs="?", type=_kata_arg,
-                        help="the kata (09, backward_bn_stats or 09_backward_bn_stats); "
-                             "default: the one you are on")
-    parser.add_argument("--level", type=int, choices=(1, 2, 3),
-                        help="show this level instead of the next one")
+    parser.add_argument(
+        "kata",
+        nargs="?",
+        type=_kata_arg,
+        help="the kata (09, backward_bn_stats or 09_backward_bn_stats); "
+        "default: the one you are on",
+    )
+    parser.add_argument(
+        "--level", type=int, choices=(1, 2, 3), help="show this level instead of the next one"
+    )
 
 
 def hint(args) -> int:
@@ -140,11 +147,12 @@ def reset(args) -> int:
 
 
 COMMANDS = {
-    "init": ("make a learner's workspace (katas, an empty solutions folder, config)",
-             init_arguments, init),
-    "hint": ("the next hint for the kata you are on (or the one you name)", hint_arguments,
-             hint),
+    "init": (
+        "make a learner's workspace (katas, an empty solutions folder, config)",
+        init_arguments,
+        init,
+    ),
+    "hint": ("the next hint for the kata you are on (or the one you name)", hint_arguments, hint),
     "status": ("the dojo panel, without running anything", None, status),
-    "reset": ("put katas back to their stubs, keeping a backup of yours", reset_arguments,
-              reset),
+    "reset": ("put katas back to their stubs, keeping a backup of yours", reset_arguments, reset),
 }

@@ -19,7 +19,9 @@ from . import phases
 from .catalogue import Kata
 from .compare import Comparison, compare
 from .diagnosis import likely_mistake, wrong_map
+from .limits import KataTimeout, time_limit, watch_interrupts
 from .loading import KataLoadError, exception_line, load_function
+from .settings import DEFAULTS, Settings
 
 PASS, FAIL, TODO, ERROR = "pass", "fail", "todo", "error"
 
@@ -85,18 +87,54 @@ def _everything(kata: Kata, status: str, line: str, duration: float = 0.0) -> Ka
     return KataResult(kata, checks, duration)
 
 
-def _call(func: Callable, kata: Kata, problem: phases.Problem, path: Path | None) -> dict:
+AUTOGRAD_OFF = "autograd is switched off in the dojo: write the gradient by hand"
+
+
+def _call(
+    func: Callable, kata: Kata, problem: phases.Problem, path: Path | None, settings: Settings
+) -> dict:
     """Run the learner's function on fresh inputs; its answers keyed by output name."""
+    inputs = problem.fresh_inputs()
     try:
-        with torch.no_grad():
-            answer = func(**problem.fresh_inputs())
+        with watch_interrupts() as interrupts, torch.no_grad(), time_limit(settings.time_limit):
+            answer = func(**inputs)
+    except KataTimeout:
+        raise _Abort(
+            ERROR,
+            f"{kata.name} ran for more than {settings.time_limit:g} s and was "
+            "stopped: an endless loop? (the limit is set by --ninja-timeout)",
+        ) from None
     except NotImplementedError:
         where = f" in {path.name}" if path else ""
         raise _Abort(TODO, f"todo: implement {kata.name}{where}") from None
+    except KeyboardInterrupt as exc:
+        if interrupts.from_user:
+            raise
+        raise _Abort(ERROR, f"{kata.name} raised {_describe(exc, path)}") from None
     except (Exception, SystemExit) as exc:
-        detail = exception_line(exc, path) if path else f"{type(exc).__name__}: {exc}"
-        raise _Abort(ERROR, f"{kata.name} raised {detail}") from None
+        if isinstance(exc, RuntimeError) and "does not require grad" in str(exc):
+            raise _Abort(ERROR, f"{kata.name}: {AUTOGRAD_OFF}") from None
+        raise _Abort(ERROR, f"{kata.name} raised {_describe(exc, path)}") from None
+    changed = [
+        name
+        for name, value in inputs.items()
+        if isinstance(value, torch.Tensor) and not _same(value, problem.inputs[name])
+    ]
+    if changed:
+        raise _Abort(
+            ERROR,
+            f"{kata.name} changed its input `{changed[0]}` in place: a backward "
+            "pass must not overwrite the forward pass's tensors (work on a .clone())",
+        )
     return _as_dict(answer, kata)
+
+
+def _describe(exc: BaseException, path: Path | None) -> str:
+    return exception_line(exc, path) if path else f"{type(exc).__name__}: {exc}"
+
+
+def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return a.shape == b.shape and a.dtype == b.dtype and torch.equal(a, b)
 
 
 def _as_dict(answer, kata: Kata) -> dict:
@@ -139,16 +177,16 @@ def _failure(
 
 
 def grade_function(
-    func: Callable, kata: Kata, path: Path | None = None, stress_seed: int | None = None
+    func: Callable, kata: Kata, path: Path | None = None, settings: Settings = DEFAULTS
 ) -> KataResult:
-    """Grade a function in both phases; `stress_seed` replaces the stress phase's seed."""
-    seeds = {phases.LECTURE: None, phases.STRESS: stress_seed}
+    """Grade a function in both phases, under the settings' time limit and stress seed."""
+    seeds = {phases.LECTURE: None, phases.STRESS: settings.stress_seed}
     answers, started = {}, time.perf_counter()
     started_phase = None
     try:
         for phase in phases.PHASES:
             problem = phases.problem(kata, phase, seeds[phase])
-            answers[phase] = (problem, _call(func, kata, problem, path))
+            answers[phase] = (problem, _call(func, kata, problem, path, settings))
             started_phase = phase
     except _Abort as abort:
         line = abort.line
@@ -178,10 +216,10 @@ def _judge(kata: Kata, out: str, answers: dict) -> CheckResult:
     return CheckResult(out, PASS, (f"{out} matches autograd in both phases",))
 
 
-def grade_file(path: Path, kata: Kata, stress_seed: int | None = None) -> KataResult:
+def grade_file(path: Path, kata: Kata, settings: Settings = DEFAULTS) -> KataResult:
     """Import the kata's file and grade its function; a file that cannot load errors clearly."""
     try:
         func = load_function(path, kata)
     except KataLoadError as exc:
         return _everything(kata, ERROR, str(exc))
-    return grade_function(func, kata, path, stress_seed)
+    return grade_function(func, kata, path, settings)

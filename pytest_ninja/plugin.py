@@ -11,32 +11,20 @@ from pathlib import Path
 
 import pytest
 
+from . import settings
 from .catalogue import BY_ID, kata_for_file
-from .collect import RESULT_KEY, KataFile
+from .collect import RESULT_KEY, SETTINGS, KataFile
 from .panel import Tally, panel_lines
 from .progress import Progress
 from .workspace import auto_hint, record_run, reveal, reveal_lines
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("ninja", "pytest-ninja: the backprop dojo")
-    group.addoption(
-        "--ninja-stress-seed",
-        type=int,
-        default=None,
-        metavar="SEED",
-        help="seed of the stress phase's cache and random upstream gradients "
-        "(default: the dojo's fixed seed)",
-    )
-    group.addoption(
-        "--ninja-reveal",
-        action="store_true",
-        default=False,
-        help="print the reference solution of every kata that passed, after your own",
-    )
+    settings.add_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.stash[SETTINGS] = settings.resolve(config)
     config.pluginmanager.register(DojoReport(config), "ninja-report")
 
 
@@ -48,9 +36,7 @@ def pytest_collect_file(file_path, parent):
     # pytest's own Python collector takes any file named on the command line: a kata file is
     # ours alone, and must not be imported as a test module.
     others = [node for node in collected if not isinstance(node, pytest.Module)]
-    node = KataFile.from_parent(parent, path=file_path)
-    node.stress_seed = parent.config.getoption("ninja_stress_seed")
-    return [*others, node]
+    return [*others, KataFile.from_parent(parent, path=file_path)]
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
