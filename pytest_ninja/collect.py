@@ -11,10 +11,12 @@ import pytest
 
 from .catalogue import Kata, kata_for_file
 from .loading import function_line
+from .scoring import Scheme
 from .settings import Settings
 
 RESULT_KEY = "ninja_status"
 SETTINGS = pytest.StashKey[Settings]()
+SCHEME = pytest.StashKey[Scheme]()
 
 
 class KataFailure(Exception):
@@ -61,8 +63,11 @@ class KataCheck(pytest.Item):
         parent = self.parent
         assert isinstance(parent, KataFile)
         check = parent.graded().checks[self.name]
+        share = self.config.stash[SCHEME].points_of(parent.kata) / len(parent.kata.outputs)
         self.user_properties.append(("kata", parent.kata.id))
         self.user_properties.append((RESULT_KEY, check.status))
+        self.user_properties.append(("points", round(share, 6)))
+        self.user_properties.append(("score", round(share, 6) if check.status == "pass" else 0))
         if check.status != "pass":
             raise KataFailure(check)
 

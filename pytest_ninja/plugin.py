@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from . import settings
+from . import classroom, settings
 from .catalogue import BY_ID, kata_for_file
-from .collect import RESULT_KEY, SETTINGS, KataFile
+from .collect import RESULT_KEY, SCHEME, SETTINGS, KataCheck, KataFile
 from .panel import Tally, panel_lines
 from .progress import Progress
 from .workspace import auto_hint, record_run, reveal, reveal_lines
@@ -21,11 +21,32 @@ from .workspace import auto_hint, record_run, reveal, reveal_lines
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     settings.add_options(parser)
+    settings.add_class_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[SETTINGS] = settings.resolve(config)
+    try:
+        grading = settings.resolve_class(config)
+        scheme = classroom.scheme_for(grading)
+    except ValueError as exc:
+        raise pytest.UsageError(f"pytest-ninja: {exc}") from None
+    config.stash[SETTINGS] = classroom.with_seed(settings.resolve(config), grading, config)
+    config.stash[SCHEME] = scheme
     config.pluginmanager.register(DojoReport(config), "ninja-report")
+    config.pluginmanager.register(classroom.ClassReport(config, grading, scheme), "ninja-class")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:  # pytest-xdist: every worker grades with one seed
+    node.workerinput["ninja_stress_seed"] = node.config.stash[SETTINGS].stress_seed
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = {k.id for k in config.stash[SCHEME].katas}
+    keep = [i for i in items if not isinstance(i, KataCheck) or i.parent.kata.id in wanted]
+    if len(keep) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
 
 
 @pytest.hookimpl(wrapper=True)

@@ -1,0 +1,119 @@
+"""Grading for a class under pytest: the teacher's scheme, the hidden seed, and the report
+that turns this run's checks into scores and writes them for Classroom, Gradescope and
+GitHub Actions on every path (a crash included)."""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from . import graders
+from .catalogue import BY_ID, KATAS
+from .scoring import (
+    Scheme,
+    annotations,
+    classroom_document,
+    error_scores,
+    gradescope_document,
+    markdown_table,
+    parse_points,
+    score_katas,
+)
+from .settings import ClassGrading, Settings
+
+
+def scheme_for(grading: ClassGrading) -> Scheme:
+    katas = tuple(BY_ID[k] for k in grading.katas) or KATAS
+    return Scheme(katas, parse_points(grading.points), grading.all_or_nothing)
+
+
+def with_seed(settings: Settings, grading: ClassGrading, config) -> Settings:
+    """For a class, the stress seed is drawn at run time so no fixed answer can pass."""
+    if hasattr(config, "workerinput") and "ninja_stress_seed" in config.workerinput:
+        return replace(settings, stress_seed=config.workerinput["ninja_stress_seed"])
+    if settings.stress_seed is None and grading.for_a_class:
+        return replace(settings, stress_seed=random.SystemRandom().randrange(1, 2**31))
+    return settings
+
+
+class ClassReport:
+    """Scores this run's katas and writes every document the teacher's workflow asked for."""
+
+    def __init__(self, config: pytest.Config, grading: ClassGrading, scheme: Scheme) -> None:
+        self.config, self.grading, self.scheme = config, grading, scheme
+        self.checks: dict[str, dict[str, tuple[str, str]]] = {}
+        self.files: dict[str, tuple[str, int]] = {}
+        self.durations: dict[str, float] = {}
+        self.scores = None
+        self.written = False
+
+    @property
+    def seed(self):
+        from .collect import SETTINGS
+
+        return self.config.stash[SETTINGS].stress_seed
+
+    def rerun(self) -> str:
+        return f"--ninja-stress-seed {self.seed}" if self.seed is not None else ""
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = dict(report.user_properties)
+        if "kata" not in props:
+            return
+        kata_id = props["kata"]
+        self.durations[kata_id] = self.durations.get(kata_id, 0.0) + report.duration
+        if report.when != "call":
+            return
+        output = report.nodeid.rsplit("::", 1)[-1]
+        first = report.longreprtext.strip().splitlines()[0] if report.failed else ""
+        self.checks.setdefault(kata_id, {})[output] = (props["ninja_status"], first)
+        self.files[kata_id] = (report.location[0], (report.location[1] or 0) + 1)
+
+    def _write(self, scores) -> None:
+        if self.written or hasattr(self.config, "workerinput"):
+            return
+        self.written, self.scores = True, scores
+        note = f"stress seed {self.seed}" if self.grading.for_a_class and self.seed else ""
+        if self.grading.classroom is not None:
+            graders.write_classroom(
+                classroom_document(scores, self.rerun()), self.grading.classroom
+            )
+        if self.grading.gradescope is not None:
+            graders.write_json(Path(self.grading.gradescope), gradescope_document(scores, note))
+        if self.grading.step_summary and (self.checks or self.grading.for_a_class):
+            graders.append_step_summary(markdown_table(scores, note))
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session):
+        try:
+            if self.checks or self.grading.for_a_class:
+                self._write(score_katas(self.scheme, self.checks, self.files, self.durations))
+        finally:
+            result = yield
+        if self.grading.classroom is not None:
+            session.exitstatus = pytest.ExitCode.OK  # the reporter must run: scores say the rest
+        return result
+
+    def pytest_internalerror(self, excrepr) -> None:
+        last = str(excrepr).strip().splitlines()[-1] if str(excrepr).strip() else "unknown"
+        self._write(error_scores(self.scheme, f"the grader crashed: {last}"))
+
+    def pytest_unconfigure(self) -> None:  # a run that ended before sessionfinish
+        if self.grading.for_a_class and not self.written:
+            self._write(error_scores(self.scheme, "the run ended before grading finished"))
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if self.scores and self.grading.annotations and os.environ.get("GITHUB_ACTIONS") == "true":
+            for line in annotations(self.scores):
+                terminalreporter.write_line(line)
+        if self.grading.for_a_class and self.scores is not None:
+            total = sum(s.score for s in self.scores)
+            most = sum(s.points for s in self.scores)
+            terminalreporter.write_line(
+                f"pytest-ninja score: {total:g} / {most:g}"
+                + (f" (stress seed {self.seed})" if self.seed else "")
+            )

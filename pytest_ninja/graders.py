@@ -1,0 +1,43 @@
+"""Writing the graders' documents where they look for them: files, $GITHUB_OUTPUT,
+$GITHUB_STEP_SUMMARY. Every write is whole or nothing (a temporary file, then a rename)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .scoring import classroom_output
+
+
+def write_json(path: Path, document: dict) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(document, f, indent=1)
+    os.replace(tmp, path)
+
+
+def write_classroom(document: dict, file: str) -> list[str]:
+    """The Classroom document to FILE (if named) and, base64, to $GITHUB_OUTPUT (if set)."""
+    written = []
+    if file:
+        write_json(Path(file), document)
+        written.append(file)
+    output = os.environ.get("GITHUB_OUTPUT")
+    if output:
+        with open(output, "a", encoding="utf-8") as f:
+            f.write(classroom_output(document) + "\n")
+        written.append("$GITHUB_OUTPUT")
+    return written
+
+
+def append_step_summary(markdown: str) -> bool:
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return False
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(markdown + "\n")
+    return True
