@@ -43,11 +43,50 @@ def add_dir(parser: argparse.ArgumentParser) -> None:
 
 def init_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("directory", help="where to make the workspace (made if missing)")
+    parser.add_argument(
+        "--classroom",
+        action="store_true",
+        help="also the grading files of a teacher's template repository: "
+        "GitHub Classroom's workflow, autograding.json and Gradescope's scripts",
+    )
+    parser.add_argument(
+        "--katas",
+        default="",
+        metavar="ID[,ID]",
+        help="only these katas in the workspace and the grading (default: all)",
+    )
+    parser.add_argument(
+        "--points",
+        default="",
+        metavar="KATA=POINTS[,...]",
+        help="points of katas for the grading files (default 1 each)",
+    )
+    parser.add_argument(
+        "--install",
+        default=None,
+        metavar="REQUIREMENT",
+        help="where graders install the dojo from: a pip requirement such as "
+        "'pytest-ninja @ git+https://github.com/ORG/pytest-ninja@v0.1.0' or a "
+        "wheel's URL (default: the project's repository at this version's tag)",
+    )
 
 
 def init(args) -> int:
+    from .scoring import parse_points
+
     root = Path(args.directory)
-    made = workspace.init(root)
+    try:
+        katas = tuple(_kata_arg(k) for k in args.katas.split(",") if k.strip()) or KATAS
+        points = parse_points(args.points)
+    except (argparse.ArgumentTypeError, ValueError) as exc:
+        print(f"pytest-ninja init: {exc}")
+        return 2
+    extra = {}
+    if args.classroom:
+        from .templates import DEFAULT_SOURCE, Assignment, classroom_files
+
+        extra = classroom_files(Assignment(katas, points, args.install or DEFAULT_SOURCE))
+    made = workspace.init(root, katas, extra)
     if not made:
         print(f"{root} is up to date: every kata of this version is there; nothing changed.")
         return 0
@@ -59,6 +98,11 @@ def init(args) -> int:
     for name in made:
         print(f"  {name}")
     print(f"\nnext: cd {root} && pytest katas/")
+    if args.classroom and args.install is None:
+        print(
+            "graders install the dojo from the project's repository at this version's tag; "
+            "pass --install to use your fork, tag or wheel"
+        )
     return 0
 
 

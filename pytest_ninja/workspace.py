@@ -67,8 +67,12 @@ def is_workspace(root: Path) -> bool:
     return (root / MARKER).is_file()
 
 
-def init(root: Path) -> list[str]:
-    """Make (or top up) a learner workspace; never overwrites a learner's file."""
+def init(
+    root: Path,
+    katas: tuple[Kata, ...] = KATAS,
+    extra: dict[str, str] | None = None,
+) -> list[str]:
+    """Make (or top up) a learner workspace; never overwrites a file that is there."""
     root.mkdir(parents=True, exist_ok=True)
     made = []
     files = {
@@ -77,14 +81,17 @@ def init(root: Path) -> list[str]:
         "pytest.ini": PYTEST_INI,
         "solutions/README.md": SOLUTIONS_README,
     }
-    for kata in KATAS:
+    for kata in katas:
         files[f"katas/{kata.filename}"] = (bundled("katas") / kata.filename).read_text("utf-8")
+    files.update(extra or {})
     for name, text in files.items():
         path = root / name
         if path.exists():
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+        if text.startswith("#!"):
+            path.chmod(0o755)
         made.append(name)
     return made
 
