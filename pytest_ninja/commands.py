@@ -190,6 +190,38 @@ def reset(args) -> int:
     return 0
 
 
+# -- watch ---------------------------------------------------------------------------------
+
+
+def watch_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds a kata's function may run (default 10)"
+    )
+    parser.add_argument(
+        "--poll",
+        type=float,
+        default=0.05,
+        help="seconds between two looks at the files (default 0.05)",
+    )
+    parser.add_argument(
+        "--no-events",
+        action="store_true",
+        help="do not listen to file events; poll modification times only",
+    )
+
+
+def watch(args) -> int:
+    from .settings import Settings
+    from .watch import run
+
+    folder = _katas_dir(args)
+    if not folder.is_dir():
+        return _no_katas(folder)
+    return run(
+        folder.resolve(), Settings(time_limit=args.timeout or None), args.poll, not args.no_events
+    )
+
+
 COMMANDS = {
     "init": (
         "make a learner's workspace (katas, an empty solutions folder, config)",
@@ -199,4 +231,6 @@ COMMANDS = {
     "hint": ("the next hint for the kata you are on (or the one you name)", hint_arguments, hint),
     "status": ("the dojo panel, without running anything", None, status),
     "reset": ("put katas back to their stubs, keeping a backup of yours", reset_arguments, reset),
+    "watch": ("re-grade a kata the moment its file is saved", watch_arguments, watch),
 }
+NEEDS_DIR = ("hint", "status", "reset", "watch")  # commands that work in a workspace: --dir
