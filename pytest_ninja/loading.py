@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .catalogue import Kata
+from .static import refusal
 
 
 class KataLoadError(Exception):
@@ -121,6 +122,13 @@ def check_signature(func: Callable, kata: Kata) -> None:
 
 def load_function(path: Path, kata: Kata) -> Callable:
     """The learner's function for this kata, imported from its file and checked."""
+    try:
+        source = Path(path).read_text("utf-8", errors="replace")
+    except OSError as exc:
+        raise KataLoadError(f"{Path(path).name} cannot be read: {exc.strerror}") from None
+    refused = refusal(source, Path(path).name)
+    if refused:
+        raise KataLoadError(refused)
     module = import_file(path)
     func = getattr(module, kata.name, None)
     if func is None:

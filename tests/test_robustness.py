@@ -112,3 +112,41 @@ def test_a_kata_that_changes_its_inputs_does_not_corrupt_the_next_one(pytester):
     result = pytester.runpytest("katas", "-p", "no:cacheprovider")
     assert result.parseoutcomes()["passed"] == 4
     result.stdout.fnmatch_lines(["*changed its input `h` in place*"])
+
+
+SHORTCUTS = {
+    "import inspect": "`import inspect` is refused in a kata",
+    "import torch.autograd": "`import torch.autograd` is refused",
+    "from torch.func import grad": "`from torch.func import ...` is refused",
+    "from pytest_ninja import phases": "`from pytest_ninja import ...` is refused",
+    "import gc": "`import gc` is refused",
+    "import ctypes": "`import ctypes` is refused",
+    "import importlib": "`import importlib` is refused",
+    "import sys\nf = sys._getframe(1)": "`._getframe` is refused",
+    "import torch\nwith torch.enable_grad():\n    pass": "`.enable_grad` is refused",
+    "import torch\ntorch.autograd.grad": "autograd is switched off in the dojo",
+    "import torch\nx = torch.zeros(1, requires_grad=True)": "`requires_grad=` is refused",
+    "g = globals()": "`globals` is refused",
+}
+
+
+@pytest.mark.parametrize("line", SHORTCUTS, ids=range(len(SHORTCUTS)))
+def test_a_shortcut_is_refused_before_the_kata_runs(pytester, line):
+    katas = lay_out(pytester.path, solved=("07_backward_tanh",))
+    path = katas / "07_backward_tanh.py"
+    path.write_text(line + "\n\n" + path.read_text())
+    result = pytester.runpytest("katas/07_backward_tanh.py", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"*07_backward_tanh.py:*{SHORTCUTS[line]}*"])
+
+
+def test_the_kata_sees_no_reference_answer_in_its_inputs_or_its_frames(pytester):
+    katas = lay_out(pytester.path)
+    (katas / "07_backward_tanh.py").write_text(textwrap.dedent("""
+        def backward_tanh(hpreact, h, dh):
+            for t in (hpreact, h, dh):
+                assert t.grad is None and not t.requires_grad and t.grad_fn is None
+            return (1 - h**2) * dh
+        """))
+    pytester.runpytest("katas/07_backward_tanh.py", "-p", "no:cacheprovider").assert_outcomes(
+        passed=1)
