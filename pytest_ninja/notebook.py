@@ -15,14 +15,18 @@ import torch
 
 from .compare import compare
 from .diagnosis import factor_label
+from .lecture import BATCH_SIZE
 
 # autograd's float32 gradient is the reference here, and gradients that are ~0 for the loss
 # are pure rounding noise: never ask for more than the lecture's own atol (1e-8) below this
 NOISE_FLOOR = 1e-4
 
 
-def cmp(name: str, dt: torch.Tensor, t: torch.Tensor, n: int | None = None) -> bool:
-    """Compare your gradient `dt` with autograd's `t.grad`, print one line (two if wrong)."""
+def cmp(name: str, dt: torch.Tensor, t: torch.Tensor, n: int = BATCH_SIZE) -> bool:
+    """Compare your gradient `dt` with autograd's `t.grad`, print one line (two if wrong).
+
+    `n` is the batch size, for naming mistakes such as a missing 1/n (the lecture's 32).
+    """
     if t.grad is None:
         print(
             f"{name:15s} | {name} has no .grad: call loss.backward() first, after "
@@ -36,7 +40,6 @@ def cmp(name: str, dt: torch.Tensor, t: torch.Tensor, n: int | None = None) -> b
         return False
     print(f"{name:15s} | exact: {c.exact} | approximate: {c.ok} | maxdiff: {c.maxdiff:.3g}")
     if not c.ok:
-        guess = n or (t.shape[0] if t.dim() else 1)
-        label = factor_label(dt.detach().double(), expected, guess, expected.abs().max().item())
+        label = factor_label(dt.detach().double(), expected, n, expected.abs().max().item())
         print(f"{'':15s}   {c.worst_line()}" + (f"; likely: {label}" if label else ""))
     return c.ok

@@ -37,9 +37,11 @@ def test_the_lectures_64_shaped_answer_is_refused_with_a_keepdim_hint(capsys):
 def test_a_wrong_gradient_names_the_worst_entry_and_the_likely_mistake(capsys):
     t = graph()
     assert not cmp("bnmeani", -t.grad, t)
+    assert not cmp("bnmeani", 32 * t.grad, t)
     out = capsys.readouterr().out.splitlines()
     assert "approximate: False" in out[0]
     assert "worst entry" in out[1] and "likely: the sign is flipped" in out[1]
+    assert "likely: n = 32 times too large: a 1/n is missing" in out[3]
 
 
 def test_a_tensor_without_grad_is_explained(capsys):
