@@ -167,11 +167,22 @@ def _as_dict(answer, kata: Kata) -> dict:
 
 
 def _failure(
-    kata: Kata, out: str, got, problem: phases.Problem, c: Comparison, lecture_passed: bool
+    kata: Kata,
+    out: str,
+    got,
+    problem: phases.Problem,
+    c: Comparison,
+    lecture_passed: bool,
+    earlier_wrong: str | None = None,
 ) -> CheckResult:
     lines = [f"{out} | {c.lecture_line()}" if c.reason == "values" else c.detail]
     if c.reason == "values":
         likely = likely_mistake(kata, out, got, c, problem, lecture_passed)
+        if earlier_wrong and likely.startswith(("close", "no single")):
+            likely = (
+                f"{earlier_wrong} is wrong too and comes before {out} in the backward "
+                f"pass: fix {earlier_wrong} first, {out} may follow"
+            )
         lines.append(f"likely: {likely}")
     if c.worst_line():
         lines.append(c.worst_line())
@@ -203,11 +214,15 @@ def grade_function(
         return _everything(kata, abort.status, line, time.perf_counter() - started)
     result = KataResult(kata, duration=time.perf_counter() - started)
     for out in kata.outputs:
-        result.checks[out] = _judge(kata, out, answers)
+        result.checks[out] = _judge(kata, out, answers, _first_failed(result))
     return result
 
 
-def _judge(kata: Kata, out: str, answers: dict) -> CheckResult:
+def _first_failed(result: KataResult) -> str | None:
+    return next((o for o, c in result.checks.items() if c.status == FAIL), None)
+
+
+def _judge(kata: Kata, out: str, answers: dict, earlier_wrong: str | None = None) -> CheckResult:
     lecture_answer = answers[phases.LECTURE][1].get(out)
     if lecture_answer is None:
         return CheckResult(out, TODO, (f"todo: {out} is not returned yet",))
@@ -216,7 +231,7 @@ def _judge(kata: Kata, out: str, answers: dict) -> CheckResult:
         got = given.get(out)
         c = compare(out, got, problem.expected[out], problem.scale[out])
         if not c.ok:
-            return _failure(kata, out, got, problem, c, lecture_passed)
+            return _failure(kata, out, got, problem, c, lecture_passed, earlier_wrong)
         lecture_passed = True
     return CheckResult(out, PASS, (f"{out} matches autograd in both phases",))
 
