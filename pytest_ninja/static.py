@@ -37,6 +37,8 @@ REFUSED_ATTRIBUTES = {
     "gi_frame": "reaching into the grader's frames is refused",
     "__globals__": "reaching into the grader's globals is refused",
     "__subclasses__": "introspection is refused in a kata",
+    "modules": "reaching into loaded modules (sys.modules) is refused in a kata",
+    "__builtins__": "introspection is refused in a kata",
 }
 REFUSED_NAMES = {
     "__import__": "importing by name is refused in a kata",

@@ -127,6 +127,7 @@ SHORTCUTS = {
     "import torch\ntorch.autograd.grad": "autograd is switched off in the dojo",
     "import torch\nx = torch.zeros(1, requires_grad=True)": "`requires_grad=` is refused",
     "g = globals()": "`globals` is refused",
+    "import sys\nm = sys.modules": "`.modules` is refused",
 }
 
 
