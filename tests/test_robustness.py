@@ -63,6 +63,31 @@ BAD = {
         def backward_tanh(hpreact, h, dh):
             return torch.empty(10**15)
         """, "backward_tanh raised RuntimeError"),
+    "another_device": ("07_backward_tanh.py", """
+        import torch
+
+        def backward_tanh(hpreact, h, dh):
+            return torch.empty(h.shape, device="meta")
+        """, "dhpreact is on meta, the dojo grades on cpu: return it with .to('cpu')"),
+    "float16": ("07_backward_tanh.py", """
+        def backward_tanh(hpreact, h, dh):
+            return ((1 - h**2) * dh).half()
+        """, "dhpreact is a float16 tensor: return float32 or float64 (too coarse"),
+    "integer": ("07_backward_tanh.py", """
+        def backward_tanh(hpreact, h, dh):
+            return dh.long()
+        """, "dhpreact is an int64 tensor: return float32 or float64"),
+    "misspelled_key": ("06_backward_linear2.py", """
+        def backward_linear2(h, W2, b2, dlogits):
+            return {"dW_2": h.T @ dlogits}
+        """, "unknown key `dW_2` (did you mean `dW2`?)"),
+    "import_time_error": ("07_backward_tanh.py", """
+        import nonexistent_module_for_the_dojo
+        """, "07_backward_tanh.py fails on import: ModuleNotFoundError"),
+    "renamed_function": ("07_backward_tanh.py", """
+        def backward_tan(hpreact, h, dh):
+            return dh
+        """, "has no function `backward_tanh` (it defines backward_tan)"),
     "prints_a_lot": ("07_backward_tanh.py", """
         def backward_tanh(hpreact, h, dh):
             for i in range(20000):
