@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import queue
+import random
 import shutil
 import statistics
 import subprocess
@@ -55,11 +56,12 @@ def measure(saves: int, events: bool) -> list[float]:
         right = (ROOT / "solutions" / "07_backward_tanh.py").read_text()
         took = []
         for i in range(saves):
-            time.sleep(0.3)
+            time.sleep(0.3 + random.random() * 0.1)  # not in step with the poll
             text = WRONG if i % 2 == 0 else right
             start = time.perf_counter()
             kata.write_text(text)
-            took.append(wait_for("verdict: 07_backward_tanh") - start)
+            verdict = "failed" if text == WRONG else "passed"
+            took.append(wait_for(f"verdict: 07_backward_tanh {verdict}") - start)
         proc.stdin.write("q\n")
         proc.stdin.flush()
         proc.wait(30)

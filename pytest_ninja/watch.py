@@ -26,6 +26,8 @@ from .catalogue import KATAS, Kata, kata_for_file
 from .panel import Tally, panel_lines
 from .settings import DEFAULTS, Settings
 
+SETTLE = 0.005  # seconds a changed file must stay unchanged before it is graded
+
 
 @dataclass
 class Watcher:
@@ -189,6 +191,13 @@ def run(
                 if wake_read in ready:
                     os.read(wake_read, 4096)
                 changed = w.scan()
+                if changed:  # a save may come in pieces (truncate, then write): let it settle
+                    for _ in range(20):
+                        time.sleep(SETTLE)
+                        more = w.scan()
+                        if not more:
+                            break
+                        changed += [k for k in more if k not in changed]
                 for kata in changed:
                     w.say(f"\nsaved: {kata.filename} ({time.strftime('%H:%M:%S')})")
                     w.grade(kata)
