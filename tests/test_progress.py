@@ -125,3 +125,14 @@ def test_folders_other_than_katas_keep_no_progress(pytester):
     lay_out(pytester.path, folder="attempts")
     pytester.runpytest("attempts", "-p", "no:cacheprovider")
     assert not (pytester.path / "attempts" / progress_file.FILENAME).exists()
+
+
+def test_after_three_failed_runs_the_panel_shows_the_first_hint(pytester):
+    katas = lay_out(pytester.path)
+    (katas / "01_backward_loss.py").write_text(
+        "def backward_loss(logprobs, Yb, n):\n    return logprobs * 0\n")
+    for run in range(3):
+        result = pytester.runpytest("katas/01_backward_loss.py", "-p", "no:cacheprovider")
+        hinted = any("hint: " in line for line in result.outlines)
+        assert hinted == (run == 2), run
+    result.stdout.fnmatch_lines(["*hint: The loss only sees n entries*"])
