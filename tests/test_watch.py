@@ -100,7 +100,8 @@ def test_a_saved_kata_is_regraded_and_progress_is_shared(watching, events):
 def test_a_broken_save_is_survived(watching):
     root, start = watching
     s = start()
-    rewrite(root / "katas/07_backward_tanh.py", "def backward_tanh(hpreact, h, dh):\n    return (\n")
+    broken = "def backward_tanh(hpreact, h, dh):\n    return (\n"
+    rewrite(root / "katas/07_backward_tanh.py", broken)
     s.wait_for("07_backward_tanh.py has a syntax error")
     rewrite(root / "katas/07_backward_tanh.py", (SOLUTIONS / "07_backward_tanh.py").read_text())
     s.wait_for("verdict: 07_backward_tanh passed 1/1")
