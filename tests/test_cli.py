@@ -17,7 +17,7 @@ import pytest
 import torch
 from helpers import SOLUTIONS, lay_out
 
-from pytest_ninja import cli, lecture, names
+from pytest_ninja import cli, lecture, names, train_command
 
 SHORT = ["--steps", "300", "--no-plot"]
 
@@ -268,7 +268,7 @@ def test_the_loss_curve_is_saved_when_matplotlib_is_installed(here, words, capsy
 
 def test_without_matplotlib_the_curve_is_skipped_with_a_word_on_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    line = cli.plot_losses(tmp_path / "x.png", {"yours": [3.0, 2.0]}, lecture_run=False)
+    line = train_command.plot_losses(tmp_path / "x.png", {"yours": [3.0, 2.0]}, lecture_run=False)
     assert "matplotlib is not installed" in line and "pytest-ninja[plot]" in line
     assert not (tmp_path / "x.png").exists()
 
@@ -304,7 +304,7 @@ def test_ctrl_c_stops_cleanly_and_still_reports(tmp_path, words):
 
 def test_the_progress_bar_redraws_one_line_at_a_terminal():
     stream = io.StringIO()
-    bar = cli.ProgressBar(stream, tty=True, interval=0.0)
+    bar = train_command.ProgressBar(stream, tty=True, interval=0.0)
     for step in range(100, 1001, 100):
         bar(step, 1000, 2.5, step / 1000)
     bar.close()
@@ -315,7 +315,7 @@ def test_the_progress_bar_redraws_one_line_at_a_terminal():
 
 def test_the_progress_bar_prints_a_few_plain_lines_elsewhere():
     stream = io.StringIO()
-    bar = cli.ProgressBar(stream, tty=False)
+    bar = train_command.ProgressBar(stream, tty=False)
     for step in range(100, 200_001, 100):
         bar(step, 200_000, 2.1, step / 2500)
     bar(200_000, 200_000, 2.1, 80.0)  # the final call repeats the last step
