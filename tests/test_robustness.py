@@ -176,3 +176,28 @@ def test_the_kata_sees_no_reference_answer_in_its_inputs_or_its_frames(pytester)
         """))
     pytester.runpytest("katas/07_backward_tanh.py", "-p", "no:cacheprovider").assert_outcomes(
         passed=1)
+
+
+def test_a_real_ctrl_c_from_the_user_still_stops_the_run(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    katas = lay_out(tmp_path, solved=("01_backward_loss",))
+    (katas / "07_backward_tanh.py").write_text(
+        "import time\n\ndef backward_tanh(hpreact, h, dh):\n    print('started', flush=True)\n"
+        "    time.sleep(60)\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", "katas", "-s", "-p",
+                             "no:cacheprovider", "--ninja-timeout", "0"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    for line in proc.stdout:
+        if "started" in line:
+            break
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    out = proc.communicate(timeout=60)[0]
+    assert proc.returncode == pytest.ExitCode.INTERRUPTED, out
+    assert "KeyboardInterrupt" in out
