@@ -47,9 +47,17 @@ class KataFile(pytest.File):
     def graded(self):
         """The kata's result, computed by the first check that asks for it."""
         if not hasattr(self, "_result"):
-            from .grading import grade_file  # torch is imported here, not at collection
+            from .grading import ERROR, every_check, grade_file  # torch: here, not at collection
 
-            self._result = grade_file(self.path, self.kata, self.config.stash[SETTINGS])
+            try:
+                self._result = grade_file(self.path, self.kata, self.config.stash[SETTINGS])
+            except pytest.fail.Exception as exc:  # pytest-timeout's backstop: once for all checks
+                self._result = every_check(
+                    self.kata,
+                    ERROR,
+                    f"{self.kata.name} was stopped by pytest-timeout's time "
+                    f"limit ({str(exc).strip().rstrip('.')}): an endless loop?",
+                )
         return self._result
 
     def function_line(self) -> int:

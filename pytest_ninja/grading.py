@@ -87,7 +87,8 @@ class _Abort(Exception):
         self.status, self.line = status, line
 
 
-def _everything(kata: Kata, status: str, line: str, duration: float = 0.0) -> KataResult:
+def every_check(kata: Kata, status: str, line: str, duration: float = 0.0) -> KataResult:
+    """One verdict for all of a kata's checks (a file that cannot load, a crash, a timeout)."""
     checks = {out: CheckResult(out, status, (line,)) for out in kata.outputs}
     return KataResult(kata, checks, duration)
 
@@ -211,7 +212,7 @@ def grade_function(
                 f" (in the stress phase: a batch of {phases.STRESS_BATCH}, hidden size "
                 f"{phases.STRESS_HIDDEN})"
             )
-        return _everything(kata, abort.status, line, time.perf_counter() - started)
+        return every_check(kata, abort.status, line, time.perf_counter() - started)
     result = KataResult(kata, duration=time.perf_counter() - started)
     for out in kata.outputs:
         result.checks[out] = _judge(kata, out, answers, _first_failed(result))
@@ -241,5 +242,5 @@ def grade_file(path: Path, kata: Kata, settings: Settings = DEFAULTS) -> KataRes
     try:
         func = load_function(path, kata)
     except KataLoadError as exc:
-        return _everything(kata, ERROR, str(exc))
+        return every_check(kata, ERROR, str(exc))
     return grade_function(func, kata, path, settings)

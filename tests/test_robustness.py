@@ -201,3 +201,20 @@ def test_a_real_ctrl_c_from_the_user_still_stops_the_run(tmp_path):
     out = proc.communicate(timeout=60)[0]
     assert proc.returncode == pytest.ExitCode.INTERRUPTED, out
     assert "KeyboardInterrupt" in out
+
+
+def test_pytest_timeouts_backstop_stops_a_kata_once_for_all_its_checks(pytester):
+    import time
+
+    katas = lay_out(pytester.path)
+    (katas / "09_backward_bn_stats.py").write_text(
+        "def backward_bn_stats(hprebn, bnmeani, bndiff, bndiff2, bnvar, bnvar_inv, n, dbnraw):\n"
+        "    while True:\n        pass\n")
+    started = time.monotonic()
+    result = pytester.runpytest("katas/09_backward_bn_stats.py", "--ninja-timeout", "0",
+                                "--timeout", "1", "-p", "no:cacheprovider")
+    assert time.monotonic() - started < 4  # one wait of 1 s, not one per check
+    result.assert_outcomes(failed=6)
+    result.stdout.fnmatch_lines(
+        ["*backward_bn_stats was stopped by pytest-timeout's time limit (Timeout (>1.0s)*"])
+    result.stdout.no_fnmatch_line("*INTERNALERROR*")
