@@ -7,6 +7,8 @@ runs, once for all of its checks.
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from .catalogue import Kata, kata_for_file
@@ -60,7 +62,9 @@ class KataFile(pytest.File):
                 )
         return self._result
 
+    @functools.cached_property
     def function_line(self) -> int:
+        """Where the learner's function starts: read once, asked for by every check."""
         return function_line(self.path, self.kata.name)
 
 
@@ -89,4 +93,4 @@ class KataCheck(pytest.Item):
         assert isinstance(parent, KataFile)
         # the failure's headline: `katas/07_backward_tanh::dhpreact` (no dot: pytest rewrites dots)
         domain = f"{self.path.parent.name}/{parent.kata.id}::{self.name}"
-        return self.path, parent.function_line() - 1, domain
+        return self.path, parent.function_line - 1, domain

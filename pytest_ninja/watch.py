@@ -46,20 +46,22 @@ class Watcher:
 
     # -- grading ----------------------------------------------------------------------------
 
-    def grade(self, kata: Kata) -> None:
+    def grade(self, kata: Kata, record: bool = True) -> Tally | None:
+        """Grade one kata, say its verdict; its progress is recorded unless `record` is off."""
         from .grading import grade_file
         from .loading import function_line
         from .workspace import record_run
 
         path = self.folder / kata.filename
         if not path.exists():
-            return
+            return None
         result = grade_file(path, kata, self.settings)
         tally = Tally(f"katas/{kata.filename}", kata.id, function_line(path, kata.name))
         for out, check in result.checks.items():
             tally.add(out, check.status, check.message)
         self.tallies[kata.id] = tally
-        record_run(self.folder, {kata.id: tally})
+        if record:
+            record_run(self.folder, {kata.id: tally})
         self.say(
             f"verdict: {kata.id} {tally.status} "
             f"{sum(s == 'pass' for s in tally.checks.values())}/{len(kata.outputs)}"
@@ -67,11 +69,15 @@ class Watcher:
         for check in result.checks.values():
             if check.status in ("fail", "error"):
                 self.say("  " + check.message.replace("\n", "\n  "))
+        return tally
 
     def grade_all(self) -> None:
-        for kata in KATAS:
-            self.grade(kata)
-        self.scan()  # what was graded counts as seen
+        """Every kata, recorded in one write of the progress file."""
+        from .workspace import record_run
+
+        self.scan()  # before grading: a save made while grading is still noticed after
+        graded = {k.id: t for k in KATAS if (t := self.grade(k, record=False)) is not None}
+        record_run(self.folder, graded)
 
     def panel(self) -> None:
         from . import progress as progress_file
