@@ -1,24 +1,33 @@
 """`pytest-ninja train`: exercise 4 for real, as the learner sees it.
 
 The lecture's run (n_hidden 200, 200,000 steps) with the learner's `backward_mlp` from
-`katas/14_backward_mlp.py` (or the dojo's own with `--reference`): the progress bar, the
-report beside the lecture's losses, sampled names, `--compare` with autograd, the loss-curve
-PNG. The loop itself is `training.py`; what goes wrong on the learner's side becomes a
-`Failure`: one line, exit code 1, no traceback.
+`katas/14_backward_mlp.py` (or the dojo's own with `--reference`). The learner's is graded
+first, as kata 14 grades it: a stub or a failing answer is refused before any training
+(`--force` trains on a failing one anyway, and says so). Then the progress bar with the time
+left, the report beside the lecture's losses, sampled names, `--compare` with autograd (with
+the likely cause when the learner's steps are slower, such as a Python loop in
+`backward_mlp`), the loss-curve PNG. The loop itself is `training.py`; what goes wrong on the
+learner's side becomes a `Failure`: one line first, the detail after, exit code 1, no
+traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import math
+import shutil
 import sys
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-KATA_FILE = "14_backward_mlp.py"
+KATA_ID = "14_backward_mlp"
+KATA_FILE = f"{KATA_ID}.py"
+REFERENCE = "the dojo's reference backward_mlp"
 SAMPLES = 20
 INTERRUPTED = 130  # the exit code of a run stopped by Ctrl-C
 
@@ -64,6 +73,12 @@ ARGUMENTS = (
         "--reference",
         action="store_true",
         help="train with the dojo's own solution instead of yours",
+    ),
+    arg(
+        "--force",
+        action="store_true",
+        help="train even if your backward_mlp fails kata 14 (it is graded first; a failing "
+        "one is refused, since it would teach the model wrong gradients)",
     ),
     arg(
         "--names",
@@ -121,8 +136,9 @@ def train(args: argparse.Namespace) -> int:
             f"--device cuda: CUDA is not available here ({why}); "
             "train on the CPU (leave out --device)"
         )
-    path, who = kata_path(args)
-    backward = load_backward(path, who)
+    subject = kata_subject(args)
+    backward = load_backward(subject)
+    failing = [] if subject.reference else gate(subject, args.force)
     found = load_names(args.names)
     splits = training.Splits.from_words(found.words)
     if len(splits.Ytr) == 0 or len(splits.Ydev) == 0:
@@ -131,7 +147,12 @@ def train(args: argparse.Namespace) -> int:
             "10% and train: use the lecture's names.txt"
         )
     config = training.TrainConfig(steps=args.steps, seed=args.seed, device=args.device)
-    print(f"training with {who}")
+    if failing:
+        print(
+            f"--force: {subject.name} fails {len(failing)} of {len(subject.kata.outputs)} "
+            f"checks of kata 14 ({outputs_of(failing)}); training on it anyway"
+        )
+    print(f"training with {subject.who}")
     print(
         f"  {config.steps:,} steps of {config.batch_size}, n_hidden {config.n_hidden} "
         f"({config.parameter_count:,} parameters), lr {config.lr} then {config.lr_after} from "
@@ -152,20 +173,26 @@ def train(args: argparse.Namespace) -> int:
         else:
             comparison, result = None, training.train(backward, splits, config, progress=bar)
     except training.BackwardError as exc:
-        raise Failure(backward_failure(exc, path, who)) from None
+        raise Failure(backward_failure(exc, subject)) from None
     finally:
         bar.close()
+    forced = forced_line(failing)
     if result.stopped == "diverged":
         raise Failure(
             f"training blew up by step {result.steps_done:,} (the loss or a parameter is no "
-            f"longer finite): the gradients of {who} send the model astray; {check_hint(path)}"
+            f"longer finite): the gradients of {subject.who} send the model astray; "
+            f"{subject.hint}" + (f"\n  {forced}" if forced else "")
         )
 
-    label = "reference" if args.reference else "yours"
+    label = "reference" if subject.reference else "yours"
     for line in report_lines(result):
         print(line)
+    if forced:
+        print(forced)
     if comparison is not None:
-        for line in compare_lines(comparison, label):
+        loops = [] if subject.reference else python_loops(read_source(subject.path))
+        slower = slower_lines(comparison.speedup, subject.name, loops, subject.path.name)
+        for line in compare_lines(comparison, label, slower):
             print(line)
     seed = config.seed + training.SAMPLE_SEED_OFFSET
     print(f"{SAMPLES} names sampled from the model (seed {seed}):")
@@ -193,8 +220,28 @@ def load_names(path: str | None):
         raise Failure(str(exc)) from None
 
 
-def kata_path(args: argparse.Namespace) -> tuple[Path, str]:
-    """The file to train with, and how to name it to the learner."""
+@dataclass(frozen=True)
+class Subject:
+    """The backward_mlp to train with, and how to speak of it to the learner."""
+
+    path: Path
+    name: str  # "your backward_mlp", or REFERENCE
+    who: str  # the name, with the learner's file beside it (never the reference's)
+    hint: str  # what to do when it fails
+    reference: bool = False
+
+    @property
+    def kata(self):
+        from .catalogue import find
+
+        return find(KATA_ID)
+
+
+def kata_subject(args: argparse.Namespace) -> Subject:
+    """The file to train with, and how to name it to the learner.
+
+    The reference is named, never located: its file is the packaged solution of kata 14.
+    """
     if args.reference:
         from .workspace import bundled
 
@@ -207,7 +254,8 @@ def kata_path(args: argparse.Namespace) -> tuple[Path, str]:
                 "the dojo's solutions are not installed with this package, so "
                 "--reference has nothing to train with; reinstall pytest-ninja"
             )
-        return path, f"the reference backward_mlp ({shown(path)})"
+        hint = "it should never fail: reinstall pytest-ninja, and report it if it still does"
+        return Subject(path, REFERENCE, REFERENCE, hint, reference=True)
     folder = args.katas if args.katas is not None else Path("katas")
     path = folder / KATA_FILE
     if not path.is_file():
@@ -215,44 +263,106 @@ def kata_path(args: argparse.Namespace) -> tuple[Path, str]:
             f"there is no {shown(path)}: point --katas at the folder of your katas, "
             "or train with --reference"
         )
-    return path, f"your backward_mlp ({shown(path)})"
+    name = "your backward_mlp"
+    return Subject(path, name, f"{name} ({shown(path)})", check_hint(path))
 
 
 def check_hint(path: Path) -> str:
     return f"check it with `pytest {shown(path)}`"
 
 
-def load_backward(path: Path, who: str) -> Callable:
-    """The kata's function, imported and tried once on a tiny model (a stub fails here)."""
-    from . import training
-    from .catalogue import find
+def load_backward(subject: Subject) -> Callable:
+    """The kata's function, imported and checked for its signature."""
     from .loading import KataLoadError, load_function
 
     try:
-        backward = load_function(path, find("backward_mlp"))
+        return load_function(subject.path, subject.kata)
     except KataLoadError as exc:
-        raise Failure(f"{exc}: fix it, then {check_hint(path)}") from None
-    try:
-        training.probe(backward)
-    except training.BackwardError as exc:
-        raise Failure(backward_failure(exc, path, who)) from None
-    return backward
+        raise Failure(f"{exc}: fix it, then {subject.hint}") from None
 
 
-def backward_failure(exc, path: Path, who: str) -> str:
+def gate(subject: Subject, force: bool) -> list:
+    """Grade the learner's backward_mlp as kata 14 does, in both phases, before any training.
+
+    A stub is refused; a failing answer too, unless `force`. Returns the checks it fails
+    (none when it passes).
+    """
+    from .grading import grade_file
+    from .result import Status
+
+    result = grade_file(subject.path, subject.kata, shown=shown(subject.path))
+    if result.status is Status.PASSED:
+        return []
+    if result.status is Status.TODO:
+        raise Failure(todo_message(subject, result))
+    if force:
+        return result.failing
+    raise Failure(refusal(subject, result))
+
+
+def todo_message(subject: Subject, result) -> str:
+    """One line on a backward_mlp not attempted yet: the stub, or one that returns nothing."""
+    where = f"backward_mlp in {shown(subject.path)}"
+    if all(c.headline.startswith("todo: implement") for c in result.failing):
+        state = "is still a stub (it raises NotImplementedError)"
+    else:
+        state = "returns none of its gradients yet"
+    return f"{where} {state}: solve it, {subject.hint}, then train"
+
+
+def refusal(subject: Subject, result) -> str:
+    """Why a failing backward_mlp is not trained on: one line, then the first failure."""
+    from .result import Status
+
+    failing = result.failing
+    total = len(result.kata.outputs)
+    why = "training on it would teach the model wrong gradients"
+    if result.status is Status.ERROR:
+        why = (
+            "it stops with an error before it can be graded: training on it would fail, or "
+            "teach the model wrong gradients"
+        )
+    lines = [
+        f"{subject.name} fails {len(failing)} of {total} checks of kata 14: "
+        f"{outputs_of(failing)}: {why}"
+    ]
+    first = failing[0]
+    lines.append(f"  {first.headline}")
+    lines.extend(f"  {line}" for line in first.lines[1:] if line.startswith("likely:"))
+    lines.append(
+        f"  every check in full: `pytest {shown(subject.path)}`; to train on it anyway: add --force"
+    )
+    return "\n".join(lines)
+
+
+def outputs_of(checks) -> str:
+    return ", ".join(c.output for c in checks)
+
+
+def forced_line(failing) -> str:
+    """The report's word on a run made with --force ("" when it was not needed)."""
+    if not failing:
+        return ""
+    return (
+        "trained with --force on a backward_mlp that fails kata 14 "
+        f"({outputs_of(failing)}): expect these losses to be off"
+    )
+
+
+def backward_failure(exc, subject: Subject) -> str:
     """One line on a backward function that failed: a stub, an exception, a wrong answer."""
     from .loading import exception_line
 
     if exc.stub:
         return (
-            f"backward_mlp in {shown(path)} is still a stub (it raises NotImplementedError): "
-            f"solve it, {check_hint(path)}, then train"
+            f"backward_mlp in {shown(subject.path)} is still a stub (it raises "
+            f"NotImplementedError): solve it, {subject.hint}, then train"
         )
     if exc.error is None:
-        return f"{exc}; {check_hint(path)}"
+        return f"{exc}; {subject.hint}"
     return (
-        f"{who} failed at step {exc.step:,}: {exception_line(exc.error, path.resolve())}; "
-        f"{check_hint(path)}"
+        f"{subject.who} failed at step {exc.step:,}: "
+        f"{exception_line(exc.error, subject.path.resolve())}; {subject.hint}"
     )
 
 
@@ -282,8 +392,8 @@ def report_lines(result) -> list[str]:
     return lines
 
 
-def compare_lines(c, label: str = "yours") -> list[str]:
-    """The two runs side by side: loss curves, divergence, speed."""
+def compare_lines(c, label: str = "yours", slower: Iterable[str] = ()) -> list[str]:
+    """The two runs side by side: loss curves, divergence, speed (then `slower`, if given)."""
     yours, theirs = c.yours.losses, c.autograd.losses
     lines = [
         "side by side with autograd (same init, same batches; mean batch loss):",
@@ -312,10 +422,117 @@ def compare_lines(c, label: str = "yours") -> list[str]:
         f"speed of a step: {label} {rate(c.yours):,.0f} steps/s, autograd "
         f"{rate(c.autograd):,.0f} steps/s ({label} {c.speedup:.2f}x as fast)"
     )
+    lines.extend(slower)
     lines.append(
         f"autograd's run after calibration: train {c.autograd.train_loss:.4f}, "
         f"val {c.autograd.val_loss:.4f}"
     )
+    return lines
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A Python `for` or `while` loop in the learner's backward_mlp."""
+
+    line: int  # in the file
+    embedding: bool  # it adds into rows of dC, one example or token at a time
+
+
+def python_loops(source: str, name: str = "backward_mlp") -> list[Loop]:
+    """The outermost `for`/`while` loops inside the function `name` of a file's source.
+
+    Each runs in Python on every training step, which makes a step slow; nothing is imported
+    or run. A file that does not parse has none.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    defined = [
+        node
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name
+    ]
+    if not defined:
+        return []
+    func = defined[-1]  # as Python would: the last definition wins
+    dC = {"dC"} | _returned_as(func, "dC")
+    loops: list[Loop] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.For, ast.AsyncFor, ast.While)):
+                loops.append(Loop(child.lineno, _writes_rows(child, dC)))
+            else:
+                visit(child)
+
+    visit(func)
+    return loops
+
+
+def _returned_as(func: ast.AST, key: str) -> set[str]:
+    """The variables the function returns under `key` in a dict literal."""
+    found = set()
+    for node in ast.walk(func):
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Dict):
+            for k, v in zip(node.value.keys, node.value.values):
+                if isinstance(k, ast.Constant) and k.value == key and isinstance(v, ast.Name):
+                    found.add(v.id)
+    return found
+
+
+def _writes_rows(loop: ast.AST, names: set[str]) -> bool:
+    """Whether the loop assigns to `name[...]` for one of the names (dC[ix] += ...)."""
+    for node in ast.walk(loop):
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AugAssign)
+            else []
+        )
+        for target in targets:
+            if (
+                isinstance(target, ast.Subscript)
+                and isinstance(target.value, ast.Name)
+                and target.value.id in names
+            ):
+                return True
+    return False
+
+
+def read_source(path: Path) -> str:
+    try:
+        return path.read_text("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def slower_lines(speedup: float, name: str, loops: list[Loop], file_name: str) -> list[str]:
+    """When the hand-written steps are slower than autograd's: how much, and the likely cause."""
+    if not speedup < 1:  # also nan: nothing to say
+        return []
+    lines = [f"{name} runs at {speedup:.2f}x autograd's speed"]
+    if not loops:
+        return lines
+    first = next((loop for loop in loops if loop.embedding), loops[0])  # the classic first
+    others = [loop for loop in loops if loop is not first]
+    where = f"{file_name}:{first.line}"
+    if first.embedding:
+        cause = (
+            f"a Python loop at {where} runs once per example or token: "
+            "`dC.index_add_(0, Xb.view(-1), demb.view(-1, 10))` does it in one op"
+        )
+    else:
+        cause = (
+            f"a Python loop at {where} runs its body one item at a time, on every step: "
+            "one tensor op over the whole batch does the same work at once"
+        )
+    more = ""
+    if others:
+        at = "line" if len(others) == 1 else "lines"
+        more = f" (more loops at {at} {', '.join(str(loop.line) for loop in others)})"
+    lines.append(f"  likely cause: {cause}{more}")
     return lines
 
 
@@ -360,8 +577,21 @@ def plot_losses(path: Path, curves: dict[str, list[float]], lecture_run: bool) -
     return f"loss curve: {shown(path)}"
 
 
+def time_left(step: int, steps: int, seconds: float) -> str:
+    """`~1m23s left` at the rate so far; "" before there is a rate, and once done."""
+    if step <= 0 or seconds <= 0 or step >= steps:
+        return ""
+    left = math.ceil(seconds * (steps - step) / step)
+    if left < 60:
+        return f"~{left}s left"
+    if left < 3600:
+        return f"~{left // 60}m{left % 60:02d}s left"
+    return f"~{left // 3600}h{left % 3600 // 60:02d}m left"
+
+
 class ProgressBar:
-    """Step, loss and speed: one line redrawn at a terminal, a few plain lines otherwise."""
+    """Step, loss, speed and time left: one line redrawn at a terminal, a few plain lines
+    otherwise. At a terminal the bar narrows, or goes, so the line fits the width."""
 
     def __init__(
         self,
@@ -370,11 +600,14 @@ class ProgressBar:
         tty: bool | None = None,
         lines: int = 10,
         interval: float = 0.1,
+        width: int | None = None,
     ) -> None:
         self.stream = stream
         self.label = f"{label} " if label else ""
         self.tty = stream.isatty() if tty is None else tty
         self.lines, self.interval = lines, interval
+        self.width = shutil.get_terminal_size().columns if width is None else width
+        self.bar = 20  # characters of the bar at a terminal
         self.last_draw = -math.inf
         self.last_step = 0
         self.drawn = False
@@ -384,24 +617,33 @@ class ProgressBar:
         if self.tty:
             if step != steps and now - self.last_draw < self.interval:
                 return
-            bar = "#" * (20 * step // steps)
-            text = f"{self.label}step {step:>7,}/{steps:,} [{bar:<20}] "
-            self.stream.write("\r" + (text + self.status(step, loss, seconds)).ljust(79))
+            self.stream.write("\r" + self.line(step, steps, loss, seconds))
         else:
             every = max(1, steps // self.lines)
             same_line = step // every == self.last_step // every and step != steps
             if step == self.last_step or same_line:
                 return
-            self.stream.write(
-                f"{self.label}step {step:>7,}/{steps:,}  {self.status(step, loss, seconds)}\n"
-            )
+            status = self.status(step, steps, loss, seconds)
+            self.stream.write(f"{self.label}step {step:>7,}/{steps:,}  {status}\n")
         self.stream.flush()
         self.last_draw, self.last_step, self.drawn = now, step, True
 
+    def line(self, step: int, steps: int, loss: float, seconds: float) -> str:
+        """The terminal's line, padded to clear the last one and short of the last column."""
+        room = max(1, self.width - 1)
+        head = f"{self.label}step {step:>7,}/{steps:,} "
+        status = self.status(step, steps, loss, seconds)
+        fits = room - len(head) - len(status) - 3  # 3: the brackets and a space
+        self.bar = min(self.bar, fits if fits >= 5 else 0)  # narrows once, then stays
+        size = self.bar
+        bar = f"[{'#' * (size * step // steps):<{size}}] " if size else ""
+        return (head + bar + status)[:room].ljust(room)
+
     @staticmethod
-    def status(step: int, loss: float, seconds: float) -> str:
+    def status(step: int, steps: int, loss: float, seconds: float) -> str:
         rate = step / seconds if seconds > 0 else 0.0
-        return f"loss {loss:.4f}  {rate:,.0f} steps/s"
+        left = time_left(step, steps, seconds)
+        return f"loss {loss:.4f}  {rate:,.0f} steps/s" + (f"  {left}" if left else "")
 
     def close(self) -> None:
         if self.tty and self.drawn:

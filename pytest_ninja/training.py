@@ -247,21 +247,6 @@ def check_gradients(grads, p: Params) -> None:
             )
 
 
-def probe(backward: BackwardFn) -> None:
-    """Run the backward function once on a tiny model, so a stub fails before any data loads."""
-    g = torch.Generator().manual_seed(lecture.SEED)
-    p = lecture.init_params(g, n_hidden=8)
-    Xb = torch.randint(0, lecture.VOCAB_SIZE, (5, lecture.BLOCK_SIZE), generator=g)
-    Yb = torch.randint(0, lecture.VOCAB_SIZE, (5,), generator=g)
-    with torch.no_grad():
-        try:
-            hand_step(backward, p)(Xb, Yb, 0.0)
-        except BackwardError:
-            raise
-        except Exception as exc:
-            raise BackwardError(_failed(exc, 0), 0, exc) from exc
-
-
 def _failed(exc: BaseException, step: int) -> str:
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return f"backward_mlp failed at step {step:,}: {text}"
