@@ -1,6 +1,6 @@
 """Grading for a class under pytest: the teacher's scheme, the hidden seed, and the report
-that turns this run's checks into scores and writes them for Classroom, Gradescope and
-GitHub Actions on every path (a crash included)."""
+that turns this run's results (the record `plugin.DojoReport` builds) into scores and writes
+them for Classroom, Gradescope and GitHub Actions on every path (a crash included)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 
 from . import graders
 from .catalogue import BY_ID, KATAS
+from .collect import RESULTS, SETTINGS
 from .scoring import (
     Scheme,
     annotations,
@@ -45,33 +46,20 @@ class ClassReport:
 
     def __init__(self, config: pytest.Config, grading: ClassGrading, scheme: Scheme) -> None:
         self.config, self.grading, self.scheme = config, grading, scheme
-        self.checks: dict[str, dict[str, tuple[str, str]]] = {}
-        self.files: dict[str, tuple[str, int]] = {}
-        self.durations: dict[str, float] = {}
         self.scores = None
         self.written = False
 
     @property
     def seed(self):
-        from .collect import SETTINGS
-
         return self.config.stash[SETTINGS].stress_seed
 
     def rerun(self) -> str:
         return f"--ninja-stress-seed {self.seed}" if self.seed is not None else ""
 
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        props = dict(report.user_properties)
-        if "kata" not in props:
-            return
-        kata_id = props["kata"]
-        self.durations[kata_id] = self.durations.get(kata_id, 0.0) + report.duration
-        if report.when != "call":
-            return
-        output = report.nodeid.rsplit("::", 1)[-1]
-        first = report.longreprtext.strip().splitlines()[0] if report.failed else ""
-        self.checks.setdefault(kata_id, {})[output] = (props["ninja_status"], first)
-        self.files[kata_id] = (report.location[0], (report.location[1] or 0) + 1)
+    def wanted(self, results: dict) -> bool:
+        """Scores are for a class, or for the job summary of a run on GitHub Actions."""
+        summary = self.grading.step_summary and bool(os.environ.get("GITHUB_STEP_SUMMARY"))
+        return self.grading.for_a_class or (summary and bool(results))
 
     def _write(self, scores) -> None:
         if self.written or hasattr(self.config, "workerinput"):
@@ -84,14 +72,15 @@ class ClassReport:
             )
         if self.grading.gradescope is not None:
             graders.write_json(Path(self.grading.gradescope), gradescope_document(scores, note))
-        if self.grading.step_summary and (self.checks or self.grading.for_a_class):
+        if self.grading.step_summary:
             graders.append_step_summary(markdown_table(scores, note))
 
     @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session):
         try:
-            if self.checks or self.grading.for_a_class:
-                self._write(score_katas(self.scheme, self.checks, self.files, self.durations))
+            results = self.config.stash[RESULTS].by_kata()
+            if self.wanted(results):
+                self._write(score_katas(self.scheme, results))
         finally:
             result = yield
         if self.grading.classroom is not None:

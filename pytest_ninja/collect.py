@@ -2,23 +2,29 @@
 
 Collection never imports the learner's file (a syntax error must not stop the run): the
 checks come from the catalogue, and the file is imported and graded when its first check
-runs, once for all of its checks.
+runs, once for all of its checks. Each check's verdict travels on its own report as plain
+data (`check_data`, read back by `check_from_data`), so the run's record is built from the
+reports once, in the process that owns the run (an xdist controller too).
 """
 
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
-from .catalogue import Kata, kata_for_file
+from .catalogue import BY_ID, Kata, kata_for_file
 from .loading import function_line
+from .result import CheckResult, KataResult, RunResults, Status, every_check
 from .scoring import Scheme
 from .settings import Settings
 
-RESULT_KEY = "ninja_status"
 SETTINGS = pytest.StashKey[Settings]()
 SCHEME = pytest.StashKey[Scheme]()
+RESULTS = pytest.StashKey[RunResults]()
+CHECK = pytest.StashKey[KataResult]()  # on a KataCheck: its kata's result, this check alone
 
 
 class KataFailure(Exception):
@@ -49,16 +55,22 @@ class KataFile(pytest.File):
     def graded(self):
         """The kata's result, computed by the first check that asks for it."""
         if not hasattr(self, "_result"):
-            from .grading import ERROR, every_check, grade_file  # torch: here, not at collection
+            from .grading import digest_of, grade_file  # torch: here, not at collection
 
+            shown = self.nodeid.split("::", 1)[0]
             try:
-                self._result = grade_file(self.path, self.kata, self.config.stash[SETTINGS])
+                self._result = grade_file(self.path, self.kata, self.config.stash[SETTINGS], shown)
             except pytest.fail.Exception as exc:  # pytest-timeout's backstop: once for all checks
-                self._result = every_check(
-                    self.kata,
-                    ERROR,
-                    f"{self.kata.name} was stopped by pytest-timeout's time "
-                    f"limit ({str(exc).strip().rstrip('.')}): an endless loop?",
+                self._result = replace(
+                    every_check(
+                        self.kata,
+                        Status.ERROR,
+                        f"{self.kata.name} was stopped by pytest-timeout's time "
+                        f"limit ({str(exc).strip().rstrip('.')}): an endless loop?",
+                    ),
+                    path=shown,
+                    line=self.function_line,
+                    digest=digest_of(self.path),
                 )
         return self._result
 
@@ -74,13 +86,19 @@ class KataCheck(pytest.Item):
     def runtest(self) -> None:
         parent = self.parent
         assert isinstance(parent, KataFile)
-        check = parent.graded().checks[self.name]
-        share = self.config.stash[SCHEME].points_of(parent.kata) / len(parent.kata.outputs)
+        result = parent.graded()
+        check = result.checks[self.name]
+        self.stash[CHECK] = replace(result, checks={self.name: check})
+        share = round(
+            self.config.stash[SCHEME].points_of(parent.kata) / len(parent.kata.outputs), 6
+        )
+        passed = check.status is Status.PASSED
+        # for --junitxml readers only: the dojo itself never reads user_properties back
         self.user_properties.append(("kata", parent.kata.id))
-        self.user_properties.append((RESULT_KEY, check.status))
-        self.user_properties.append(("points", round(share, 6)))
-        self.user_properties.append(("score", round(share, 6) if check.status == "pass" else 0))
-        if check.status != "pass":
+        self.user_properties.append(("status", str(check.status)))
+        self.user_properties.append(("points", share))
+        self.user_properties.append(("score", share if passed else 0))
+        if not passed:
             raise KataFailure(check)
 
     def repr_failure(self, excinfo, style=None):
@@ -94,3 +112,37 @@ class KataCheck(pytest.Item):
         # the failure's headline: `katas/07_backward_tanh::dhpreact` (no dot: pytest rewrites dots)
         domain = f"{self.path.parent.name}/{parent.kata.id}::{self.name}"
         return self.path, parent.function_line - 1, domain
+
+
+def check_data(item: KataCheck, report: pytest.TestReport) -> dict:
+    """A check's verdict as plain data for its report (JSON, so xdist can carry it)."""
+    part = item.stash.get(CHECK, None)
+    if part is None:  # runtest broke before grading said anything: still one honest verdict
+        text = report.longreprtext.strip() if report.failed else ""
+        line = text.splitlines()[-1] if text else "the check did not run"
+        kata = item.parent.kata
+        check = CheckResult(item.name, Status.ERROR, (f"{kata.name}: {line}",))
+        part = KataResult(kata, {item.name: check}, path=item.nodeid.split("::", 1)[0])
+    (check,) = part.checks.values()
+    return {
+        "folder": str(item.path.parent),
+        "kata": part.kata.id,
+        "output": check.output,
+        "status": check.status.value,
+        "lines": list(check.lines),
+        "phase": check.phase,
+        "path": part.path,
+        "line": part.line,
+        "digest": part.digest,
+        "duration": part.duration,
+    }
+
+
+def check_from_data(data: dict) -> tuple[Path, KataResult]:
+    """The folder and the one-check result a report's data stands for."""
+    check = CheckResult(data["output"], Status(data["status"]), tuple(data["lines"]), data["phase"])
+    kata = BY_ID[data["kata"]]
+    result = KataResult(
+        kata, {check.output: check}, data["duration"], data["path"], data["line"], data["digest"]
+    )
+    return Path(data["folder"]), result

@@ -13,7 +13,7 @@ from pathlib import Path
 from . import progress as progress_file
 from . import workspace
 from .catalogue import KATAS, Kata, find
-from .panel import panel_lines, rows
+from .panel import panel_lines
 
 
 def _kata_arg(value: str) -> Kata:
@@ -143,11 +143,10 @@ def hint(args) -> int:
     progress = progress_file.load(folder) if folder.is_dir() else progress_file.Progress()
     kata = args.kata
     if kata is None:
-        upcoming = next((r for r in rows({}, progress) if r.status != "passed"), None)
-        if upcoming is None:
+        kata = progress.current()
+        if kata is None:
             print("every kata passed: nothing left to hint at. Name a kata to see its hints.")
             return 0
-        kata = find(upcoming.kata_id)
     stored = progress.get(kata.id)
     level = args.level or min(stored.hint_level + 1, hints.LEVELS)
     stored.hint_level = max(stored.hint_level, level)
@@ -181,8 +180,7 @@ def reset(args) -> int:
     kept = workspace.reset(Path(args.dir), katas)
     progress = progress_file.load(folder)
     for kata in katas:
-        stored = progress.get(kata.id)
-        stored.checks, stored.status, stored.failed_in_a_row = {}, "todo", 0
+        progress.reset(kata)
     progress_file.save(folder, progress)
     print(f"pytest-ninja: {len(katas)} kata(s) back to their stubs")
     for backup in kept:

@@ -19,9 +19,9 @@ tolerance and every wrong answer above ten times it. Exact equality is never ask
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
+
+from .result import Comparison
 
 RTOL = 1e-4
 SCALE_FROM = {"dlogit_maxes": "dnorm_logits", "db1": "dhprebn"}
@@ -31,37 +31,6 @@ ACCEPTED_DTYPES = (torch.float32, torch.float64)
 def tolerance(scale: float) -> float:
     """The largest absolute error an answer may have, for a reference of this scale."""
     return RTOL * max(scale, torch.finfo(torch.float32).tiny)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """The verdict on one answer against its reference."""
-
-    ok: bool
-    reason: str  # "values", "type", "dtype", "device", "shape" or "nonfinite"
-    detail: str  # one line for the learner ("" when ok)
-    exact: bool = False
-    maxdiff: float = float("nan")
-    tol: float = float("nan")
-    worst: tuple[int, ...] | None = None
-    expected_at_worst: float = float("nan")
-    got_at_worst: float = float("nan")
-
-    def lecture_line(self) -> str:
-        """The lecture's `cmp` line: exact, approximate and maxdiff."""
-        return (
-            f"exact: {self.exact} | approximate: {self.ok} | maxdiff: {self.maxdiff:.3g}"
-            f" (tolerance {self.tol:.2g})"
-        )
-
-    def worst_line(self) -> str:
-        if self.worst is None:
-            return ""
-        index = ", ".join(str(i) for i in self.worst)
-        return (
-            f"worst entry [{index}]: expected {self.expected_at_worst:.6g}, "
-            f"got {self.got_at_worst:.6g}"
-        )
 
 
 def fmt_shape(shape) -> str:

@@ -14,8 +14,9 @@ from collections.abc import Callable
 import torch
 
 from .catalogue import Kata
-from .compare import SCALE_FROM, Comparison
+from .compare import SCALE_FROM
 from .phases import Problem
+from .result import Comparison
 
 MATCH = 1e-3  # an answer "fits" a transformed reference within this share of its scale
 MAP_ROWS, MAP_COLS = 8, 64

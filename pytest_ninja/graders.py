@@ -1,23 +1,19 @@
 """Writing the graders' documents where they look for them: files, $GITHUB_OUTPUT,
-$GITHUB_STEP_SUMMARY. Every write is whole or nothing (a temporary file, then a rename)."""
+$GITHUB_STEP_SUMMARY. A file is written whole or not at all (`atomic`); the two GitHub files
+are appended to, as GitHub asks."""
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
+from . import atomic
 from .scoring import classroom_output
 
 
 def write_json(path: Path, document: dict) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(document, f, indent=1)
-    os.replace(tmp, path)
+    atomic.write_text(Path(path), json.dumps(document, indent=1))
 
 
 def write_classroom(document: dict, file: str) -> list[str]:

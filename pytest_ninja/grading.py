@@ -8,27 +8,44 @@ on fresh copies of that phase's tensors, and each output becomes a `CheckResult`
 from __future__ import annotations
 
 import difflib
+import hashlib
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 
 from . import phases
 from .catalogue import Kata
-from .compare import Comparison, compare
+from .compare import compare
 from .diagnosis import likely_mistake, wrong_map
 from .limits import KataTimeout, time_limit, watch_interrupts
-from .loading import KataLoadError, exception_line, load_function
+from .loading import KataLoadError, exception_line, function_line, load_function
+from .result import CheckResult, Comparison, KataResult, Status, every_check
 from .settings import DEFAULTS, Settings
 
-PASS, FAIL, TODO, ERROR = "pass", "fail", "todo", "error"
+PASS, FAIL, TODO, ERROR = Status.PASSED, Status.FAILED, Status.TODO, Status.ERROR
 
-# The katas' tensors are tiny: spreading an op over threads only costs a wake-up, and on a busy
-# machine a wait of milliseconds for a descheduled thread (a softmax of 32x27 took 8 ms on two
-# loaded cores, 0.01 ms on one). A process that grades katas grades on one thread.
-torch.set_num_threads(1)
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Grade on one thread, then give the caller back its own thread count.
+
+    The katas' tensors are tiny: spreading an op over threads only costs a wake-up, and on a
+    busy machine a wait of milliseconds for a descheduled thread (a softmax of 32x27 took 8 ms
+    on two loaded cores, 0.01 ms on one).
+    """
+    before = torch.get_num_threads()
+    if before != 1:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if before != 1:
+            torch.set_num_threads(before)
+
 
 PHASE_WORDS = {
     phases.LECTURE: (
@@ -42,55 +59,12 @@ PHASE_WORDS = {
 }
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    """The verdict on one gradient of one kata."""
-
-    output: str
-    status: str  # PASS, FAIL, TODO or ERROR
-    lines: tuple[str, ...] = ()  # for the learner; the first line says it all
-    phase: str | None = None  # the phase that failed, if one did
-    comparison: Comparison | None = None
-
-    @property
-    def message(self) -> str:
-        return "\n".join(self.lines)
-
-
-@dataclass
-class KataResult:
-    """The verdicts on all of a kata's gradients."""
-
-    kata: Kata
-    checks: dict[str, CheckResult] = field(default_factory=dict)
-    duration: float = 0.0  # seconds spent in the learner's function
-
-    @property
-    def status(self) -> str:
-        statuses = {c.status for c in self.checks.values()}
-        if statuses == {PASS}:
-            return PASS
-        if statuses == {TODO}:
-            return TODO
-        return FAIL
-
-    @property
-    def passed(self) -> int:
-        return sum(c.status == PASS for c in self.checks.values())
-
-
 class _Abort(Exception):
     """A verdict that applies to every check of the kata."""
 
     def __init__(self, status: str, line: str):
         super().__init__(line)
         self.status, self.line = status, line
-
-
-def every_check(kata: Kata, status: str, line: str, duration: float = 0.0) -> KataResult:
-    """One verdict for all of a kata's checks (a file that cannot load, a crash, a timeout)."""
-    checks = {out: CheckResult(out, status, (line,)) for out in kata.outputs}
-    return KataResult(kata, checks, duration)
 
 
 AUTOGRAD_OFF = "autograd is switched off in the dojo: write the gradient by hand"
@@ -108,7 +82,7 @@ def _call(
         raise _Abort(
             ERROR,
             f"{kata.name} ran for more than {settings.time_limit:g} s and was "
-            "stopped: an endless loop? (the limit is set by --ninja-timeout)",
+            f"stopped: an endless loop? (the limit is set by {settings.timeout_flag})",
         ) from None
     except NotImplementedError:
         where = f" in {path.name}" if path else ""
@@ -197,6 +171,11 @@ def grade_function(
     func: Callable, kata: Kata, path: Path | None = None, settings: Settings = DEFAULTS
 ) -> KataResult:
     """Grade a function in both phases, under the settings' time limit and stress seed."""
+    with one_thread():
+        return _grade(func, kata, path, settings)
+
+
+def _grade(func: Callable, kata: Kata, path: Path | None, settings: Settings) -> KataResult:
     seeds = {phases.LECTURE: None, phases.STRESS: settings.stress_seed}
     answers, started = {}, time.perf_counter()
     started_phase = None
@@ -213,14 +192,11 @@ def grade_function(
                 f"{phases.STRESS_HIDDEN})"
             )
         return every_check(kata, abort.status, line, time.perf_counter() - started)
-    result = KataResult(kata, duration=time.perf_counter() - started)
+    checks: dict[str, CheckResult] = {}
     for out in kata.outputs:
-        result.checks[out] = _judge(kata, out, answers, _first_failed(result))
-    return result
-
-
-def _first_failed(result: KataResult) -> str | None:
-    return next((o for o, c in result.checks.items() if c.status == FAIL), None)
+        first_failed = next((o for o, c in checks.items() if c.status is FAIL), None)
+        checks[out] = _judge(kata, out, answers, first_failed)
+    return KataResult(kata, checks, time.perf_counter() - started)
 
 
 def _judge(kata: Kata, out: str, answers: dict, earlier_wrong: str | None = None) -> CheckResult:
@@ -237,10 +213,28 @@ def _judge(kata: Kata, out: str, answers: dict, earlier_wrong: str | None = None
     return CheckResult(out, PASS, (f"{out} matches autograd in both phases",))
 
 
-def grade_file(path: Path, kata: Kata, settings: Settings = DEFAULTS) -> KataResult:
-    """Import the kata's file and grade its function; a file that cannot load errors clearly."""
+def digest_of(path: Path) -> str:
+    """A short fingerprint of a file's bytes ("" when it cannot be read)."""
+    try:
+        return hashlib.sha1(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return ""
+
+
+def grade_file(
+    path: Path, kata: Kata, settings: Settings = DEFAULTS, shown: str | None = None
+) -> KataResult:
+    """Import the kata's file and grade its function; a file that cannot load errors clearly.
+
+    `shown` is the file's path as the learner names it (default: as given).
+    """
+    where = {
+        "path": shown if shown is not None else str(path),
+        "line": function_line(path, kata.name),
+        "digest": digest_of(path),
+    }
     try:
         func = load_function(path, kata)
     except KataLoadError as exc:
-        return every_check(kata, ERROR, str(exc))
-    return grade_function(func, kata, path, settings)
+        return replace(every_check(kata, ERROR, str(exc)), **where)
+    return replace(grade_function(func, kata, path, settings), **where)

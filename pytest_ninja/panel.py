@@ -1,82 +1,21 @@
 """The dojo panel: where the learner stands, drawn after every run and by `status`.
 
-Plain data in (this run's tallies of one kata folder, and the stored progress), lines out. A
-kata not graded in this run (`-k`, `--lf`, one file) shows what the progress file remembers,
-so the panel always shows the whole dojo.
+Plain data in (this run's results of one kata folder, and the progress with this run folded
+in), lines out. A kata or a check not graded in this run (`-k`, `--lf`, a node id, one file)
+shows what the progress file remembers, marked as from an earlier run, so the panel always
+shows the whole dojo. "next:" is the kata the learner is on (`Progress.current`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalogue import BY_ID, KATAS
+from .catalogue import KATAS, Kata
 from .loading import function_line
 from .progress import Progress
+from .result import KataResult, Status
 
 BAR_WIDTH = 30
-
-
-@dataclass
-class Tally:
-    """The checks of one kata file seen in this run."""
-
-    path: str  # as pytest shows it: katas/07_backward_tanh.py
-    kata_id: str
-    line: int = 1  # where the learner's function starts
-    checks: dict[str, str] = field(default_factory=dict)  # output -> pass/fail/todo/error
-    first_problem: str = ""  # the first line of the first check that did not pass
-
-    def add(self, output: str, status: str, message: str) -> None:
-        self.checks[output] = status
-        if status != "pass" and not self.first_problem:
-            text = message.strip()
-            self.first_problem = text.splitlines()[0] if text else status
-
-    @property
-    def status(self) -> str:
-        return status_of(self.checks, len(BY_ID[self.kata_id].outputs))
-
-
-@dataclass(frozen=True)
-class Row:
-    kata_id: str
-    status: str  # passed, failed, regressed, todo
-    passed: int
-    total: int
-    seen: bool  # graded in this run
-
-
-def status_of(checks: dict[str, str], total: int) -> str:
-    passed = sum(s == "pass" for s in checks.values())
-    if passed == total:
-        return "passed"
-    if set(checks.values()) <= {"todo"}:
-        return "todo"
-    return "failed"
-
-
-def rows(tallies: dict[str, Tally], progress: Progress | None) -> list[Row]:
-    """One row per kata of the catalogue, from this run where seen, else from progress."""
-    out = []
-    for kata in KATAS:
-        total = len(kata.outputs)
-        stored = progress.katas.get(kata.id) if progress else None
-        tally = tallies.get(kata.id)
-        if tally is not None:
-            checks = {**(stored.checks if stored else {}), **tally.checks}
-            status = status_of(checks, total)
-            if status == "failed" and stored and stored.first_passed:
-                status = "regressed"
-            passed = sum(s == "pass" for s in checks.values())
-            out.append(Row(kata.id, status, passed, total, True))
-        elif stored is not None:
-            status = "regressed" if stored.regressed else stored.status
-            passed = sum(s == "pass" for s in stored.checks.values())
-            out.append(Row(kata.id, status, passed, total, False))
-        elif progress is not None:
-            out.append(Row(kata.id, "todo", 0, total, False))
-    return out
 
 
 def bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
@@ -84,44 +23,76 @@ def bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
     return "[" + "#" * filled + "." * (width - filled) + "]"
 
 
+def merged(results: dict[str, KataResult], progress: Progress | None) -> Progress:
+    """The progress with this run's results in it (a copy, for folders that keep none)."""
+    if progress is not None:
+        return progress
+    view = Progress()
+    for result in results.values():
+        view.record(result)
+    return view
+
+
+def passed_katas(results: dict[str, KataResult], progress: Progress | None) -> list[Kata]:
+    """The katas graded in this run that stand passed, every check counted."""
+    view = merged(results, progress)
+    return [r.kata for r in results.values() if view.status(r.kata) is Status.PASSED]
+
+
+def _row(kata: Kata, view: Progress, result: KataResult | None) -> str:
+    stored = view.katas.get(kata.id)
+    checks = stored.checks if stored else {}
+    passed = sum(checks.get(o) is Status.PASSED for o in kata.outputs)
+    status = "regressed" if view.regressed(kata) else str(view.status(kata))
+    this_run = len(result.checks) if result else 0
+    if this_run == 0 and checks:
+        note = "  (earlier run)"
+    elif 0 < this_run < len(kata.outputs) and len(checks) > this_run:
+        note = f"  ({this_run} of {len(kata.outputs)} this run)"
+    else:
+        note = ""
+    number, name = kata.id.split("_", 1)
+    return f"  {number} {name:<24} {status:<10} {passed}/{len(kata.outputs)}{note}"
+
+
 def panel_lines(
     folder: Path,
     shown: str,
-    tallies: dict[str, Tally],
+    results: dict[str, KataResult],
     progress: Progress | None,
     hint_line: str = "",
+    katas: tuple[Kata, ...] = KATAS,
 ) -> list[str]:
     """The panel for one kata folder (`shown` as the learner names it); `hint_line` is shown
-    under the next kata."""
-    table = rows(tallies, progress)
-    lines = []
-    for r in table:
-        number, name = r.kata_id.split("_", 1)
-        note = "" if r.seen or r.status == "todo" else "  (earlier run)"
-        lines.append(f"  {number} {name:<24} {r.status:<10} {r.passed}/{r.total}{note}")
-    katas_done = sum(r.status == "passed" for r in table)
-    checks_done = sum(r.passed for r in table)
-    checks_total = sum(r.total for r in table)
+    under the next kata. `progress` already holds this run's results where it is kept."""
+    view = merged(results, progress)
+    lines = [_row(k, view, results.get(k.id)) for k in katas]
+    katas_done = sum(view.status(k) is Status.PASSED for k in katas)
+    checks_total = sum(len(k.outputs) for k in katas)
+    checks_done = sum(
+        view.katas[k.id].checks.get(o) is Status.PASSED
+        for k in katas
+        if k.id in view.katas
+        for o in k.outputs
+    )
     lines.append(
-        f"  {bar(checks_done, checks_total)}  {katas_done}/{len(table)} katas, "
+        f"  {bar(checks_done, checks_total)}  {katas_done}/{len(katas)} katas, "
         f"{checks_done}/{checks_total} checks"
     )
-    upcoming = next((r for r in table if r.status != "passed"), None)
+    upcoming = view.current(katas)
     if upcoming is None:
         lines.append("  every kata passed: you are a backprop ninja")
         return lines
-    number = upcoming.kata_id.split("_", 1)[0]
-    tally = tallies.get(upcoming.kata_id)
-    if tally:
-        where = f"{tally.path}:{tally.line}"
+    result = results.get(upcoming.id)
+    if result is not None and result.path:
+        where = f"{result.path}:{result.line}"
     else:
-        filename = f"{upcoming.kata_id}.py"
-        line = function_line(folder / filename, BY_ID[upcoming.kata_id].name)
-        where = f"{shown}/{filename}:{line}"
+        line = function_line(folder / upcoming.filename, upcoming.name)
+        where = f"{shown}/{upcoming.filename}:{line}"
     lines.append(f"  next: {where}")
-    if tally and tally.first_problem:
-        lines.append(f"        {tally.first_problem}")
+    if result is not None and result.first_problem:
+        lines.append(f"        {result.first_problem}")
     if hint_line:
         lines.extend(f"        {line}" for line in hint_line.splitlines())
-    lines.append(f"        stuck? pytest-ninja hint {number}")
+    lines.append(f"        stuck? pytest-ninja hint {upcoming.number:02d}")
     return lines

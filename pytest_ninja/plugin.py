@@ -3,6 +3,12 @@
 Registered as the `ninja` plugin by the `pytest11` entry point (or by the checkout's root
 `conftest.py` when the package is not installed), so `-p no:ninja` switches it off. Nothing
 here imports torch: that waits until a kata's first check runs.
+
+A result flows one way: a `KataCheck` grades its kata (`grading`), puts its verdict on its
+report as plain data (`collect.check_data`); `DojoReport` folds the reports of the checks this
+plugin collected into the run's `RunResults`, once; at the end of the session that record goes
+into the progress file (`workspace.record_run`), the panel (`panel`) and, for a class, the
+graders' documents (`classroom.ClassReport`, reading the same record).
 """
 
 from __future__ import annotations
@@ -12,10 +18,11 @@ from pathlib import Path
 import pytest
 
 from . import classroom, settings
-from .catalogue import BY_ID, kata_for_file
-from .collect import RESULT_KEY, SCHEME, SETTINGS, KataCheck, KataFile
-from .panel import Tally, panel_lines
+from .catalogue import kata_for_file
+from .collect import RESULTS, SCHEME, SETTINGS, KataCheck, KataFile, check_data, check_from_data
+from .panel import panel_lines, passed_katas
 from .progress import Progress
+from .result import RunResults, Status
 from .workspace import auto_hint, record_run, reveal, reveal_lines
 
 
@@ -28,10 +35,12 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         grading = settings.resolve_class(config)
         scheme = classroom.scheme_for(grading)
+        dojo = settings.resolve(config)
     except ValueError as exc:
         raise pytest.UsageError(f"pytest-ninja: {exc}") from None
-    config.stash[SETTINGS] = classroom.with_seed(settings.resolve(config), grading, config)
+    config.stash[SETTINGS] = classroom.with_seed(dojo, grading, config)
     config.stash[SCHEME] = scheme
+    config.stash[RESULTS] = RunResults()
     config.pluginmanager.register(DojoReport(config), "ninja-report")
     config.pluginmanager.register(classroom.ClassReport(config, grading, scheme), "ninja-class")
 
@@ -60,60 +69,62 @@ def pytest_collect_file(file_path, parent):
     return [*others, KataFile.from_parent(parent, path=file_path)]
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    report = yield
+    if isinstance(item, KataCheck) and report.when == "call":
+        report.ninja_check = check_data(item, report)
+    return report
+
+
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
-    if report.when == "call" and report.failed and (RESULT_KEY, "todo") in report.user_properties:
+    data = getattr(report, "ninja_check", None)
+    if report.when == "call" and report.failed and data and data["status"] == Status.TODO:
         return "todo", "t", "TODO"
     return None
 
 
 class DojoReport:
-    """Tallies the kata checks' reports (xdist workers' too) into the panel and the progress."""
+    """Builds the run's results from the kata checks' reports; the panel and the progress."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.folders: dict[Path, dict[str, Tally]] = {}
+        self.ours: set[str] = set()  # node ids of the kata checks this plugin collected
         self.progress: dict[Path, Progress | None] = {}
         self.revealed: dict[Path, list[Path]] = {}
 
+    def pytest_itemcollected(self, item: pytest.Item) -> None:
+        if isinstance(item, KataCheck):
+            self.ours.add(item.nodeid)
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        props = dict(report.user_properties)
-        if report.when != "call" or "kata" not in props:
-            return
-        relpath, line, _ = report.location
-        folder = (self.config.rootpath / relpath).parent
-        tallies = self.folders.setdefault(folder, {})
-        tally = tallies.setdefault(props["kata"], Tally(relpath, props["kata"], (line or 0) + 1))
-        tally.add(report.nodeid.rsplit("::", 1)[-1], props[RESULT_KEY], report.longreprtext)
+        data = getattr(report, "ninja_check", None)
+        controller = self.config.pluginmanager.hasplugin("dsession")  # xdist collects elsewhere
+        if report.when == "call" and data and (report.nodeid in self.ours or controller):
+            self.config.stash[RESULTS].add(*check_from_data(data))
 
     def pytest_sessionfinish(self) -> None:
         if hasattr(self.config, "workerinput"):  # only the process that owns the run writes
             return
-        for folder, tallies in self.folders.items():
-            progress = self.progress[folder] = record_run(folder, tallies)
-            passed = [BY_ID[k] for k, t in tallies.items() if t.status == "passed"]
+        for folder, results in self.config.stash[RESULTS].folders.items():
+            progress = self.progress[folder] = record_run(folder, results)
+            passed = passed_katas(results, progress)
             self.revealed[folder] = [p for k in passed if (p := reveal(folder, k, progress))]
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        for folder, tallies in self.folders.items():
-            shown = (
-                folder.relative_to(self.config.rootpath)
-                if folder.is_relative_to(self.config.rootpath)
-                else folder
-            )
+        root = self.config.rootpath
+        for folder, results in self.config.stash[RESULTS].folders.items():
+            shown = folder.relative_to(root) if folder.is_relative_to(root) else folder
             terminalreporter.section(f"dojo: {shown}/")
             progress = self.progress.get(folder)
-            if progress is not None and progress.warning:
-                terminalreporter.write_line(f"  warning: {progress.warning}")
-            hint = auto_hint(progress, tallies)
-            for line in panel_lines(folder, str(shown), tallies, progress, hint):
-                terminalreporter.write_line(line)
-            for path in self.revealed.get(folder, []):
-                shown_path = path.relative_to(folder.parent)
-                terminalreporter.write_line(
-                    f"  solution revealed: {shown_path} (compare it with yours)"
-                )
+            lines = [f"  warning: {progress.warning}"] if progress and progress.warning else []
+            lines += panel_lines(folder, str(shown), results, progress, auto_hint(progress))
+            lines += [
+                f"  solution revealed: {path.relative_to(folder.parent)} (compare it with yours)"
+                for path in self.revealed.get(folder, [])
+            ]
             if self.config.getoption("ninja_reveal"):
-                passed = [k for k, t in tallies.items() if t.status == "passed"]
-                for line in reveal_lines(folder, [BY_ID[k] for k in passed]):
-                    terminalreporter.write_line(line)
+                lines += reveal_lines(folder, passed_katas(results, progress))
+            for line in lines:
+                terminalreporter.write_line(line)

@@ -1,23 +1,27 @@
-"""Scores for graders: one result per kata, and the documents each grading system consumes.
+"""Scores for graders: one score per kata, and the documents each grading system consumes.
 
-Plain data in (each kata's checks, as this run reported them), plain data out: GitHub
-Classroom's version-1 reporter document, Gradescope's results.json, a Markdown dojo table for
-job summaries, and `::error` annotations. Formats: ../shared/reference/autograding.md.
+Plain data in (each kata's `KataResult` from this run), plain data out: GitHub Classroom's
+version-1 reporter document, Gradescope's results.json, a Markdown dojo table for job
+summaries, and `::error` annotations. The formats are written down in the README's teachers'
+section.
 
 A kata has points (1 unless the teacher says otherwise) shared equally among its checks, so
 adding a check to a kata never moves the maximum; in all-or-nothing mode a kata scores its
-points only when every check passes.
+points only when every check passes. A kata or a check this run did not grade scores nothing:
+a grader must never read silence as a pass.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .catalogue import KATAS, Kata, find
+from .result import CheckResult, KataResult, Status, every_check
 
-PASS, FAIL, ERROR = "pass", "fail", "error"
+# the documents' own words for a kata's status (a todo kata is a failed one to a grader)
+WORDS = {Status.PASSED: "pass", Status.FAILED: "fail", Status.TODO: "fail", Status.ERROR: "error"}
 
 
 @dataclass(frozen=True)
@@ -32,20 +36,58 @@ class Scheme:
         return self.points.get(kata.id, 1.0)
 
 
-@dataclass
-class KataScore:
-    """One kata's result, as graders see it."""
+@dataclass(frozen=True)
+class Score:
+    """One kata's score: its result in this run and the points it is worth."""
 
-    kata: Kata
+    result: KataResult  # every check of the kata, graded or "not graded"
     points: float
-    score: float
-    status: str  # pass, fail or error
-    message: str  # one line
-    filename: str
-    line: int
-    duration_ms: int
-    passed: int = 0
-    total: int = 0
+    all_or_nothing: bool = False
+
+    @property
+    def kata(self) -> Kata:
+        return self.result.kata
+
+    @property
+    def status(self) -> Status:
+        return self.result.status
+
+    @property
+    def word(self) -> str:
+        return WORDS[self.status]
+
+    @property
+    def passed(self) -> int:
+        return self.result.passed
+
+    @property
+    def total(self) -> int:
+        return len(self.kata.outputs)
+
+    @property
+    def score(self) -> float:
+        if self.passed == self.total:
+            return self.points
+        if self.all_or_nothing:
+            return 0.0
+        return round(self.points * self.passed / self.total, 6)
+
+    @property
+    def message(self) -> str:
+        """One line: how many checks pass, and the first problem."""
+        if self.passed == self.total:
+            return f"all {self.total} checks pass"
+        if self.status is Status.ERROR:  # nothing could be graded: the reason says it all
+            return self.result.first_problem
+        return f"{self.passed}/{self.total} checks pass; {self.result.first_problem}"
+
+    @property
+    def filename(self) -> str:
+        return self.result.path or f"katas/{self.kata.filename}"
+
+    @property
+    def duration_ms(self) -> int:
+        return int(1000 * self.result.duration)
 
 
 def parse_points(spec: str) -> dict[str, float]:
@@ -65,82 +107,41 @@ def parse_points(spec: str) -> dict[str, float]:
     return points
 
 
-def score_katas(
-    scheme: Scheme,
-    checks: dict[str, dict[str, tuple[str, str]]],
-    files: dict[str, tuple[str, int]],
-    durations: dict[str, float],
-) -> list[KataScore]:
-    """Score every kata of the scheme from its checks' (status, first line) in this run.
+def not_graded(kata: Kata, why: str) -> KataResult:
+    return replace(every_check(kata, Status.ERROR, why), path=f"katas/{kata.filename}")
 
-    A kata with no checks in the run (its file missing, or not collected) is an error: a
-    grader must never read silence as a pass.
+
+def score_katas(scheme: Scheme, results: dict[str, KataResult]) -> list[Score]:
+    """Score every kata of the scheme from this run's results (kata id -> result).
+
+    A kata with no result (its file missing, or not collected) is an error, and so is each
+    check of a kata that this run did not grade.
     """
-    out = []
+    scores = []
     for kata in scheme.katas:
-        points = scheme.points_of(kata)
-        seen = checks.get(kata.id, {})
-        filename, line = files.get(kata.id, (f"katas/{kata.filename}", 1))
-        duration = int(1000 * durations.get(kata.id, 0.0))
-        if not seen:
-            out.append(
-                KataScore(
-                    kata,
-                    points,
-                    0.0,
-                    ERROR,
-                    f"not graded: {filename} is missing or could not be collected",
-                    filename,
-                    line,
-                    duration,
-                    0,
-                    len(kata.outputs),
-                )
+        result = results.get(kata.id)
+        if result is None:
+            result = not_graded(
+                kata, f"not graded: katas/{kata.filename} is missing or could not be collected"
             )
-            continue
-        statuses = {o: seen.get(o, ("error", "not run"))[0] for o in kata.outputs}
-        passed = sum(s == "pass" for s in statuses.values())
-        total = len(kata.outputs)
-        if passed == total:
-            score, status, message = points, PASS, f"all {total} checks pass"
-        else:
-            share = 0.0 if scheme.all_or_nothing else points * passed / total
-            score = round(share, 6)
-            first = next(seen[o][1] for o in kata.outputs if statuses[o] != "pass" and o in seen)
-            status = ERROR if all(s == "error" for s in statuses.values()) else FAIL
-            message = f"{passed}/{total} checks pass; {first}"
-        out.append(
-            KataScore(kata, points, score, status, message, filename, line, duration, passed, total)
-        )
-    return out
+        missing = [o for o in kata.outputs if o not in result.checks]
+        for output in missing:
+            result = result.with_check(
+                CheckResult(output, Status.ERROR, (f"{output} was not graded in this run",))
+            )
+        scores.append(Score(result, scheme.points_of(kata), scheme.all_or_nothing))
+    return scores
 
 
-def error_scores(scheme: Scheme, message: str) -> list[KataScore]:
+def error_scores(scheme: Scheme, message: str) -> list[Score]:
     """Every kata errored with the same message (a crash before or during grading)."""
-    return [
-        KataScore(
-            k,
-            scheme.points_of(k),
-            0.0,
-            ERROR,
-            message,
-            f"katas/{k.filename}",
-            1,
-            0,
-            0,
-            len(k.outputs),
-        )
-        for k in scheme.katas
-    ]
+    return [Score(not_graded(k, message), scheme.points_of(k)) for k in scheme.katas]
 
 
-def classroom_document(scores: list[KataScore], rerun: str = "") -> dict:
+def classroom_document(scores: list[Score], rerun: str = "") -> dict:
     """GitHub Classroom's autograding reporter document, version 1."""
-    status = (
-        PASS
-        if all(s.status == PASS for s in scores)
-        else (ERROR if scores and all(s.status == ERROR for s in scores) else FAIL)
-    )
+    words = {s.word for s in scores}
+    status = "pass" if words == {"pass"} else ("error" if words == {"error"} else "fail")
     return {
         "version": 1,
         "status": status,
@@ -148,12 +149,12 @@ def classroom_document(scores: list[KataScore], rerun: str = "") -> dict:
         "tests": [
             {
                 "name": s.kata.id,
-                "status": s.status,
+                "status": s.word,
                 "score": s.score,
                 "message": s.message,
                 "test_code": f"pytest {s.filename} {rerun}".strip(),
                 "filename": s.filename,
-                "line_no": s.line,
+                "line_no": s.result.line,
                 "duration": s.duration_ms,
             }
             for s in scores
@@ -167,11 +168,10 @@ def classroom_output(document: dict) -> str:
     return "result=" + base64.b64encode(raw).decode()
 
 
-def markdown_table(scores: list[KataScore], seed_note: str = "") -> str:
+def markdown_table(scores: list[Score], seed_note: str = "") -> str:
     """The dojo as a Markdown table: for job summaries and Gradescope's overall output."""
     total = sum(s.score for s in scores)
     most = sum(s.points for s in scores)
-    icon = {PASS: "passed", FAIL: "failed", ERROR: "error"}
     lines = [
         "## pytest-ninja: the dojo",
         "",
@@ -183,13 +183,13 @@ def markdown_table(scores: list[KataScore], seed_note: str = "") -> str:
     for s in scores:
         message = s.message.replace("|", "\\|")
         lines.append(
-            f"| {s.kata.id} | {icon[s.status]} | {s.passed}/{s.total} | "
+            f"| {s.kata.id} | {s.status} | {s.passed}/{s.total} | "
             f"{s.score:g} / {s.points:g} | {message} |"
         )
     return "\n".join(lines) + "\n"
 
 
-def gradescope_document(scores: list[KataScore], seed_note: str = "") -> dict:
+def gradescope_document(scores: list[Score], seed_note: str = "") -> dict:
     """Gradescope's results.json: one test per kata, the dojo table as the overall output."""
     return {
         "score": round(sum(s.score for s in scores), 6),
@@ -202,7 +202,7 @@ def gradescope_document(scores: list[KataScore], seed_note: str = "") -> dict:
                 "number": str(s.kata.number),
                 "score": s.score,
                 "max_score": s.points,
-                "status": "passed" if s.status == PASS else "failed",
+                "status": "passed" if s.status is Status.PASSED else "failed",
                 "output": s.message,
                 "visibility": "visible",
             }
@@ -219,14 +219,14 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotations(scores: list[KataScore], limit: int = 10) -> list[str]:
+def annotations(scores: list[Score], limit: int = 10) -> list[str]:
     """`::error` lines pointing at the learner's failing functions (GitHub shows 10 a step)."""
     lines = []
     for s in scores:
-        if s.status == PASS:
+        if s.status is Status.PASSED:
             continue
         lines.append(
-            f"::error file={_escape_property(s.filename)},line={s.line},"
+            f"::error file={_escape_property(s.filename)},line={s.result.line},"
             f"title={_escape_property(s.kata.id)}::{_escape_data(s.message)}"
         )
     return lines[:limit]

@@ -16,6 +16,7 @@ class Settings:
 
     time_limit: float | None = 10.0  # seconds per call of the learner's function; None: none
     stress_seed: int | None = None  # None: the dojo's fixed stress seed
+    timeout_flag: str = "--ninja-timeout"  # how the command in use sets the time limit
 
 
 DEFAULTS = Settings()

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalogue import KATAS, Kata, kata_for_file
-from .panel import Tally, panel_lines
+from .panel import panel_lines
+from .result import KataResult, Status
 from .settings import DEFAULTS, Settings
 
 SETTLE = 0.005  # seconds a changed file must stay unchanged before it is graded
@@ -39,44 +40,37 @@ class Watcher:
     events: bool = True  # also listen to file events (watchfiles), when it is installed
     out: object = sys.stdout
     seen: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    tallies: dict[str, Tally] = field(default_factory=dict)
+    results: dict[str, KataResult] = field(default_factory=dict)
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
 
     # -- grading ----------------------------------------------------------------------------
 
-    def grade(self, kata: Kata, record: bool = True) -> Tally | None:
+    def grade(self, kata: Kata, record: bool = True) -> KataResult | None:
         """Grade one kata, say its verdict; its progress is recorded unless `record` is off."""
         from .grading import grade_file
-        from .loading import function_line
         from .workspace import record_run
 
         path = self.folder / kata.filename
         if not path.exists():
             return None
-        result = grade_file(path, kata, self.settings)
-        tally = Tally(f"katas/{kata.filename}", kata.id, function_line(path, kata.name))
-        for out, check in result.checks.items():
-            tally.add(out, check.status, check.message)
-        self.tallies[kata.id] = tally
+        result = grade_file(path, kata, self.settings, f"katas/{kata.filename}")
+        self.results[kata.id] = result
         if record:
-            record_run(self.folder, {kata.id: tally})
-        self.say(
-            f"verdict: {kata.id} {tally.status} "
-            f"{sum(s == 'pass' for s in tally.checks.values())}/{len(kata.outputs)}"
-        )
+            record_run(self.folder, {kata.id: result})
+        self.say(f"verdict: {kata.id} {result.status} {result.passed}/{len(kata.outputs)}")
         for check in result.checks.values():
-            if check.status in ("fail", "error"):
+            if check.status in (Status.FAILED, Status.ERROR):
                 self.say("  " + check.message.replace("\n", "\n  "))
-        return tally
+        return result
 
     def grade_all(self) -> None:
         """Every kata, recorded in one write of the progress file."""
         from .workspace import record_run
 
         self.scan()  # before grading: a save made while grading is still noticed after
-        graded = {k.id: t for k in KATAS if (t := self.grade(k, record=False)) is not None}
+        graded = {k.id: r for k in KATAS if (r := self.grade(k, record=False)) is not None}
         record_run(self.folder, graded)
 
     def panel(self) -> None:
@@ -86,9 +80,7 @@ class Watcher:
         progress = progress_file.load(self.folder)
         self.say(
             "\n".join(
-                panel_lines(
-                    self.folder, "katas", self.tallies, progress, auto_hint(progress, self.tallies)
-                )
+                panel_lines(self.folder, "katas", self.results, progress, auto_hint(progress))
             )
         )
         self.say("watching katas/ (Enter: run all, h: hint, q: quit)")

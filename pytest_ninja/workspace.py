@@ -19,8 +19,8 @@ from pathlib import Path
 
 from . import progress as progress_file
 from .catalogue import KATAS, Kata
-from .panel import Tally, rows
 from .progress import Progress
+from .result import KataResult
 
 WORKSPACE_FOLDER = "katas"
 MARKER = ".ninja-workspace"
@@ -44,7 +44,6 @@ Solutions appear in `solutions/` as you pass katas. The dojo follows Andrej Karp
 """
 PYTEST_INI = """[pytest]
 testpaths = katas
-addopts = -p no:cacheprovider
 """
 
 
@@ -143,30 +142,31 @@ def reveal_lines(folder: Path, katas: list[Kata]) -> list[str]:
     return lines
 
 
-def record_run(folder: Path, tallies: dict[str, Tally]) -> Progress | None:
+def record_run(folder: Path, results: dict[str, KataResult]) -> Progress | None:
     """Fold this run into the folder's progress file; None where no progress is kept."""
     if not keeps_progress(folder):
         return None
     progress = progress_file.load(folder)
-    for kata_id, tally in tallies.items():
-        progress.record(kata_id, tally.checks)
+    for result in results.values():
+        progress.record(result)
     try:
         progress_file.save(folder, progress)
     except OSError as exc:
-        progress.warning = f"progress could not be saved ({exc})"
+        progress.warning = f"progress could not be saved ({exc.strerror or exc})"
     return progress
 
 
-def auto_hint(progress: Progress | None, tallies: dict[str, Tally]) -> str:
-    """The first hint of the next kata, once it has failed AUTO_HINT_AFTER runs in a row."""
+def auto_hint(progress: Progress | None) -> str:
+    """The first hint of the kata the learner is on, once it failed AUTO_HINT_AFTER runs in a
+    row."""
     if progress is None:
         return ""
-    upcoming = next((r for r in rows(tallies, progress) if r.status != "passed"), None)
+    upcoming = progress.current()
     if upcoming is None:
         return ""
-    stored = progress.katas.get(upcoming.kata_id)
+    stored = progress.katas.get(upcoming.id)
     if stored is None or stored.failed_in_a_row < AUTO_HINT_AFTER:
         return ""
     from .hints import hint
 
-    return "hint: " + hint(upcoming.kata_id, 1)
+    return "hint: " + hint(upcoming.id, 1)

@@ -6,9 +6,10 @@ import base64
 import json
 
 import pytest
-from helpers import SOLUTIONS, lay_out
+from helpers import SOLUTIONS, lay_out, passing, result_of
 
 from pytest_ninja.catalogue import BY_ID, KATAS
+from pytest_ninja.result import Status
 from pytest_ninja.scoring import (
     Scheme,
     annotations,
@@ -50,28 +51,29 @@ def valid_gradescope(doc: dict) -> None:
     assert doc["score"] == pytest.approx(sum(t["score"] for t in doc["tests"]))
 
 
-def checks(kata_id, passed):
-    outs = BY_ID[kata_id].outputs
-    return {o: ("pass", "") if i < passed else ("fail", f"{o} | maxdiff: 1")
-            for i, o in enumerate(outs)}
-
-
 def test_a_kata_with_half_its_checks_passing_earns_half_its_points():
     scheme = Scheme((BY_ID["09_backward_bn_stats"],), {"09_backward_bn_stats": 3.0})
-    (s,) = score_katas(scheme, {"09_backward_bn_stats": checks("09_backward_bn_stats", 3)}, {}, {})
-    assert (s.score, s.points, s.status) == (1.5, 3.0, "fail")
+    (s,) = score_katas(scheme, {"09_backward_bn_stats": passing("09_backward_bn_stats", 3)})
+    assert (s.score, s.points, s.word) == (1.5, 3.0, "fail")
     assert s.message.startswith("3/6 checks pass; ")
 
 
 def test_all_or_nothing_gives_nothing_for_half():
     scheme = Scheme((BY_ID["09_backward_bn_stats"],), all_or_nothing=True)
-    (s,) = score_katas(scheme, {"09_backward_bn_stats": checks("09_backward_bn_stats", 5)}, {}, {})
+    (s,) = score_katas(scheme, {"09_backward_bn_stats": passing("09_backward_bn_stats", 5)})
     assert s.score == 0
 
 
 def test_a_kata_that_was_not_graded_is_an_error_never_a_pass():
-    (s,) = score_katas(Scheme((BY_ID["01_backward_loss"],)), {}, {}, {})
-    assert s.status == "error" and s.score == 0 and "not graded" in s.message
+    (s,) = score_katas(Scheme((BY_ID["01_backward_loss"],)), {})
+    assert s.word == "error" and s.score == 0 and "not graded" in s.message
+
+
+def test_a_check_this_run_did_not_grade_scores_nothing():
+    partial = result_of("09_backward_bn_stats", Status.PASSED)  # a selection: one check
+    (s,) = score_katas(Scheme((BY_ID["09_backward_bn_stats"],)), {partial.kata.id: partial})
+    assert (s.passed, s.score) == (1, round(1 / 6, 6))
+    assert "dbnvar was not graded in this run" in s.message
 
 
 def test_points_are_parsed_by_id_number_or_name_and_bad_ones_are_refused():
@@ -83,8 +85,7 @@ def test_points_are_parsed_by_id_number_or_name_and_bad_ones_are_refused():
 
 
 def test_the_documents_have_the_formats_the_graders_read():
-    scores = score_katas(Scheme(), {k.id: checks(k.id, len(k.outputs)) for k in KATAS[:3]},
-                         {}, {})
+    scores = score_katas(Scheme(), {k.id: passing(k.id, len(k.outputs)) for k in KATAS[:3]})
     valid_classroom(classroom_document(scores, "--ninja-stress-seed 5"))
     valid_gradescope(gradescope_document(scores))
     valid_classroom(classroom_document(error_scores(Scheme(), "the grader crashed")))

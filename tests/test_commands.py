@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from helpers import SOLUTIONS
+from helpers import SOLUTIONS, result_of
 
 from pytest_ninja import progress as progress_file
 from pytest_ninja.cli import main
+from pytest_ninja.result import Status
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def test_an_unknown_kata_is_named_with_the_real_ones(ws, capsys):
 
 def test_status_draws_the_panel_without_running_anything(ws, capsys):
     progress = progress_file.Progress()
-    progress.record("01_backward_loss", {"dlogprobs": "pass"})
+    progress.record(result_of("01_backward_loss", Status.PASSED))
     progress_file.save(ws / "katas", progress)
     assert main(["status", "--dir", str(ws)]) == 0
     out = capsys.readouterr().out

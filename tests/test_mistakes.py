@@ -19,9 +19,12 @@ import pytest
 from mistakes_table import CASES, FIRST_LINE_SAYS, RIGHT, WRONG, Case
 
 from pytest_ninja.grading import grade_file
+from pytest_ninja.result import Status
 
 PASSED, FAILED = "passed", "failed"
-STATUS_WORDS = {"pass": PASSED, "fail": FAILED, "error": FAILED, "todo": "todo"}
+# as the terminal says it: an error is a failed check there
+STATUS_WORDS = {Status.PASSED: PASSED, Status.FAILED: FAILED, Status.ERROR: FAILED}
+STATUS_WORDS[Status.TODO] = "todo"
 
 
 def misjudgements(case: Case, verdicts: dict[str, tuple[str, str]]) -> list[str]:

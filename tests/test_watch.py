@@ -15,6 +15,8 @@ import pytest
 from helpers import SOLUTIONS, lay_out
 
 from pytest_ninja import progress as progress_file
+from pytest_ninja.catalogue import BY_ID
+from pytest_ninja.result import Status
 
 WRONG_TANH = "def backward_tanh(hpreact, h, dh):\n    return (1 - hpreact**2) * dh\n"
 
@@ -94,7 +96,8 @@ def test_a_saved_kata_is_regraded_and_progress_is_shared(watching, events):
     s.send("q")
     s.wait_for("bye")
     assert s.proc.wait(10) == 0
-    assert progress_file.load(root / "katas").katas["07_backward_tanh"].status == "passed"
+    progress = progress_file.load(root / "katas")
+    assert progress.status(BY_ID["07_backward_tanh"]) is Status.PASSED
 
 
 def test_a_broken_save_is_survived(watching):
