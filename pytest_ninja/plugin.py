@@ -23,7 +23,7 @@ from .collect import RESULTS, SCHEME, SETTINGS, KataCheck, KataFile, check_data,
 from .panel import panel_lines, passed_katas
 from .progress import Progress
 from .result import RunResults, Status
-from .workspace import auto_hint, record_run, reveal, reveal_lines
+from .workspace import auto_hint, load_progress, record_run, reveal, reveal_lines
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -90,12 +90,14 @@ class DojoReport:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.ours: set[str] = set()  # node ids of the kata checks this plugin collected
+        self.folders: set[Path] = set()  # the kata folders they are in: each gets a panel
         self.progress: dict[Path, Progress | None] = {}
         self.revealed: dict[Path, list[Path]] = {}
 
     def pytest_itemcollected(self, item: pytest.Item) -> None:
         if isinstance(item, KataCheck):
             self.ours.add(item.nodeid)
+            self.folders.add(item.path.parent)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, "ninja_check", None)
@@ -113,11 +115,12 @@ class DojoReport:
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        root = self.config.rootpath
-        for folder, results in self.config.stash[RESULTS].folders.items():
+        root, run = self.config.rootpath, self.config.stash[RESULTS].folders
+        for folder in sorted(self.folders | set(run)):
+            results = run.get(folder, {})
             shown = folder.relative_to(root) if folder.is_relative_to(root) else folder
             terminalreporter.section(f"dojo: {shown}/")
-            progress = self.progress.get(folder)
+            progress = self.progress.get(folder) or load_progress(folder)
             lines = [f"  warning: {progress.warning}"] if progress and progress.warning else []
             lines += panel_lines(folder, str(shown), results, progress, auto_hint(progress))
             lines += [

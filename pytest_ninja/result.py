@@ -30,15 +30,20 @@ class Status(str, Enum):
 
 
 def kata_status(statuses: Iterable[Status]) -> Status:
-    """A kata's status from its checks' (a check never graded counts as todo)."""
+    """A kata's status from its checks' (a check never graded counts as todo).
+
+    Passed when every check passed; failed when one failed; an error when one could not be
+    graded (a kata that does not load errors in every check); otherwise todo, which includes
+    a kata with some checks passing and others not attempted yet.
+    """
     seen = set(statuses)
-    if not seen or seen == {Status.TODO}:
-        return Status.TODO
     if seen == {Status.PASSED}:
         return Status.PASSED
-    if seen == {Status.ERROR}:
+    if Status.FAILED in seen:
+        return Status.FAILED
+    if Status.ERROR in seen:
         return Status.ERROR
-    return Status.FAILED
+    return Status.TODO
 
 
 @dataclass(frozen=True)

@@ -39,13 +39,25 @@ def add_options(parser) -> None:
     )
 
 
+def seconds(text: str, where: str) -> float:
+    """A time limit in seconds from a flag or an ini key; ValueError names where it came from."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{where} is {text!r}, not a number of seconds") from None
+    if not value >= 0 or value == float("inf"):  # also refuses nan
+        raise ValueError(f"{where} is {text!r}: give a number of seconds >= 0 (0: no limit)")
+    return value
+
+
 def resolve(config) -> Settings:
+    """The settings of this run; ValueError (for a usage error) on a bad value."""
     timeout = config.getoption("ninja_timeout")
-    if timeout is None:
-        try:
-            timeout = float(config.getini("ninja_timeout"))
-        except ValueError:
-            timeout = DEFAULTS.time_limit
+    if timeout is not None:
+        timeout = seconds(str(timeout), "--ninja-timeout")
+    else:
+        where = f"ninja_timeout in {config.inipath.name}" if config.inipath else "ninja_timeout"
+        timeout = seconds(str(config.getini("ninja_timeout")), where)
     return Settings(time_limit=timeout or None, stress_seed=config.getoption("ninja_stress_seed"))
 
 

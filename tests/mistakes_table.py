@@ -83,75 +83,132 @@ STRESS = "stress"
 
 WRONG: tuple[Case, ...] = (
     # ---- 01 backward_loss ----
-    wrong("loss_missing_1_over_n", "01_backward_loss", """
+    wrong(
+        "loss_missing_1_over_n",
+        "01_backward_loss",
+        """
         import torch
 
         def backward_loss(logprobs, Yb, n):
             dlogprobs = torch.zeros_like(logprobs)
             dlogprobs[range(n), Yb] = -1.0
             return dlogprobs
-        """, {"dlogprobs": VALUES}),
-    wrong("loss_literal_32", "01_backward_loss", """
+        """,
+        {"dlogprobs": VALUES},
+    ),
+    wrong(
+        "loss_literal_32",
+        "01_backward_loss",
+        """
         import torch
 
         def backward_loss(logprobs, Yb, n):
             dlogprobs = torch.zeros_like(logprobs)
             dlogprobs[range(n), Yb] = -1 / 32
             return dlogprobs
-        """, {"dlogprobs": VALUES}, phase=STRESS),
-    wrong("loss_int_dtype", "01_backward_loss", """
+        """,
+        {"dlogprobs": VALUES},
+        phase=STRESS,
+    ),
+    wrong(
+        "loss_int_dtype",
+        "01_backward_loss",
+        """
         import torch
 
         def backward_loss(logprobs, Yb, n):
             dlogprobs = torch.zeros(logprobs.shape, dtype=torch.long)
             dlogprobs[range(n), Yb] = -1 / n
             return dlogprobs
-        """, {"dlogprobs": DTYPE}, says="int64"),
-    wrong("loss_every_entry", "01_backward_loss", """
+        """,
+        {"dlogprobs": DTYPE},
+        says="int64",
+    ),
+    wrong(
+        "loss_every_entry",
+        "01_backward_loss",
+        """
         import torch
 
         def backward_loss(logprobs, Yb, n):
             return -torch.ones_like(logprobs) / n
-        """, {"dlogprobs": VALUES}),
+        """,
+        {"dlogprobs": VALUES},
+    ),
     # ---- 02 backward_log ----
-    wrong("log_sign_flipped", "02_backward_log", """
+    wrong(
+        "log_sign_flipped",
+        "02_backward_log",
+        """
         def backward_log(probs, dlogprobs):
             return -dlogprobs / probs
-        """, {"dprobs": VALUES}),
-    wrong("log_numpy_array", "02_backward_log", """
+        """,
+        {"dprobs": VALUES},
+    ),
+    wrong(
+        "log_numpy_array",
+        "02_backward_log",
+        """
         def backward_log(probs, dlogprobs):
             return (dlogprobs / probs).numpy()
-        """, {"dprobs": TYPE}, says="numpy"),
+        """,
+        {"dprobs": TYPE},
+        says="numpy",
+    ),
     # ---- 03 backward_normalize ----
-    wrong("dcounts_one_branch", "03_backward_normalize", """
+    wrong(
+        "dcounts_one_branch",
+        "03_backward_normalize",
+        """
         def backward_normalize(counts, counts_sum, counts_sum_inv, dprobs):
             dcounts_sum_inv = (counts * dprobs).sum(1, keepdim=True)
             dcounts_sum = -counts_sum**-2 * dcounts_sum_inv
             dcounts = counts_sum_inv * dprobs  # the branch through counts_sum is forgotten
             return {"dcounts_sum_inv": dcounts_sum_inv, "dcounts_sum": dcounts_sum,
                     "dcounts": dcounts}
-        """, {"dcounts": VALUES}),
-    wrong("dcounts_sum_sign_flipped", "03_backward_normalize", """
+        """,
+        {"dcounts": VALUES},
+    ),
+    wrong(
+        "dcounts_sum_sign_flipped",
+        "03_backward_normalize",
+        """
         def backward_normalize(counts, counts_sum, counts_sum_inv, dprobs):
             dcounts_sum_inv = (counts * dprobs).sum(1, keepdim=True)
             dcounts_sum = counts_sum**-2 * dcounts_sum_inv
             dcounts = counts_sum_inv * dprobs + dcounts_sum
             return {"dcounts_sum_inv": dcounts_sum_inv, "dcounts_sum": dcounts_sum,
                     "dcounts": dcounts}
-        """, {"dcounts_sum": VALUES, "dcounts": VALUES}),
+        """,
+        {"dcounts_sum": VALUES, "dcounts": VALUES},
+    ),
     # ---- 04 backward_exp ----
-    wrong("exp_derivative_from_its_input", "04_backward_exp", """
+    wrong(
+        "exp_derivative_from_its_input",
+        "04_backward_exp",
+        """
         def backward_exp(norm_logits, counts, dcounts):
             return norm_logits * dcounts
-        """, {"dnorm_logits": VALUES}),
+        """,
+        {"dnorm_logits": VALUES},
+    ),
     # ---- 05 backward_max_shift ----
-    wrong("dlogits_one_branch", "05_backward_max_shift", """
+    wrong(
+        "dlogits_one_branch",
+        "05_backward_max_shift",
+        """
         def backward_max_shift(logits, logit_maxes, dnorm_logits):
             dlogit_maxes = -dnorm_logits.sum(1, keepdim=True)
             dlogits = dnorm_logits.clone()  # the branch through the max is forgotten
             return {"dlogit_maxes": dlogit_maxes, "dlogits": dlogits}
-        """, {"dlogits": VALUES}, phase=STRESS),
-    wrong("dlogit_maxes_zero", "05_backward_max_shift", """
+        """,
+        {"dlogits": VALUES},
+        phase=STRESS,
+    ),
+    wrong(
+        "dlogit_maxes_zero",
+        "05_backward_max_shift",
+        """
         import torch
         import torch.nn.functional as F
 
@@ -159,56 +216,116 @@ WRONG: tuple[Case, ...] = (
             dlogit_maxes = torch.zeros_like(logit_maxes)  # "it's ~0 in the lecture"
             dlogits = dnorm_logits + F.one_hot(logits.argmax(1), 27) * dlogit_maxes
             return {"dlogit_maxes": dlogit_maxes, "dlogits": dlogits}
-        """, {"dlogit_maxes": VALUES, "dlogits": VALUES}, phase=STRESS),
+        """,
+        {"dlogit_maxes": VALUES, "dlogits": VALUES},
+        phase=STRESS,
+    ),
     # ---- 06 backward_linear2 ----
-    wrong("dW2_transposed", "06_backward_linear2", """
+    wrong(
+        "dW2_transposed",
+        "06_backward_linear2",
+        """
         def backward_linear2(h, W2, b2, dlogits):
             return {"dh": dlogits @ W2.T, "dW2": dlogits.T @ h, "db2": dlogits.sum(0)}
-        """, {"dW2": SHAPE}, says="transposed"),
-    wrong("db2_keepdim", "06_backward_linear2", """
+        """,
+        {"dW2": SHAPE},
+        says="transposed",
+    ),
+    wrong(
+        "db2_keepdim",
+        "06_backward_linear2",
+        """
         def backward_linear2(h, W2, b2, dlogits):
             return {"dh": dlogits @ W2.T, "dW2": h.T @ dlogits,
                     "db2": dlogits.sum(0, keepdim=True)}
-        """, {"db2": SHAPE}),
-    wrong("db2_mean_not_sum", "06_backward_linear2", """
+        """,
+        {"db2": SHAPE},
+    ),
+    wrong(
+        "db2_mean_not_sum",
+        "06_backward_linear2",
+        """
         def backward_linear2(h, W2, b2, dlogits):
             return {"dh": dlogits @ W2.T, "dW2": h.T @ dlogits, "db2": dlogits.mean(0)}
-        """, {"db2": VALUES}),
-    wrong("dh_sign_flipped", "06_backward_linear2", """
+        """,
+        {"db2": VALUES},
+    ),
+    wrong(
+        "dh_sign_flipped",
+        "06_backward_linear2",
+        """
         def backward_linear2(h, W2, b2, dlogits):
             return {"dh": -dlogits @ W2.T, "dW2": h.T @ dlogits, "db2": dlogits.sum(0)}
-        """, {"dh": VALUES}),
+        """,
+        {"dh": VALUES},
+    ),
     # ---- 07 backward_tanh ----
-    wrong("tanh_from_hpreact", "07_backward_tanh", """
+    wrong(
+        "tanh_from_hpreact",
+        "07_backward_tanh",
+        """
         def backward_tanh(hpreact, h, dh):
             return (1 - hpreact**2) * dh
-        """, {"dhpreact": VALUES}),
-    wrong("tanh_forgets_chain_rule", "07_backward_tanh", """
+        """,
+        {"dhpreact": VALUES},
+    ),
+    wrong(
+        "tanh_forgets_chain_rule",
+        "07_backward_tanh",
+        """
         def backward_tanh(hpreact, h, dh):
             return 1 - h**2
-        """, {"dhpreact": VALUES}),
-    wrong("tanh_float16", "07_backward_tanh", """
+        """,
+        {"dhpreact": VALUES},
+    ),
+    wrong(
+        "tanh_float16",
+        "07_backward_tanh",
+        """
         def backward_tanh(hpreact, h, dh):
             return ((1 - h**2) * dh).half()
-        """, {"dhpreact": DTYPE}, says="float16"),
+        """,
+        {"dhpreact": DTYPE},
+        says="float16",
+    ),
     # ---- 08 backward_bn_affine ----
-    wrong("dbnbias_broadcast_not_summed", "08_backward_bn_affine", """
+    wrong(
+        "dbnbias_broadcast_not_summed",
+        "08_backward_bn_affine",
+        """
         def backward_bn_affine(bngain, bnraw, bnbias, dhpreact):
             return {"dbngain": (bnraw * dhpreact).sum(0, keepdim=True),
                     "dbnbias": dhpreact, "dbnraw": bngain * dhpreact}
-        """, {"dbnbias": SHAPE}, says="broadcast"),
-    wrong("hard_wired_64", "08_backward_bn_affine", """
+        """,
+        {"dbnbias": SHAPE},
+        says="broadcast",
+    ),
+    wrong(
+        "hard_wired_64",
+        "08_backward_bn_affine",
+        """
         def backward_bn_affine(bngain, bnraw, bnbias, dhpreact):
             return {"dbngain": (bnraw * dhpreact).sum(0).view(1, 64),
                     "dbnbias": dhpreact.sum(0).view(1, 64), "dbnraw": bngain * dhpreact}
-        """, {"dbngain": ERROR, "dbnbias": ERROR, "dbnraw": ERROR}, says="64"),
-    wrong("dbnraw_without_gain", "08_backward_bn_affine", """
+        """,
+        {"dbngain": ERROR, "dbnbias": ERROR, "dbnraw": ERROR},
+        says="64",
+    ),
+    wrong(
+        "dbnraw_without_gain",
+        "08_backward_bn_affine",
+        """
         def backward_bn_affine(bngain, bnraw, bnbias, dhpreact):
             return {"dbngain": (bnraw * dhpreact).sum(0, keepdim=True),
                     "dbnbias": dhpreact.sum(0, keepdim=True), "dbnraw": dhpreact.clone()}
-        """, {"dbnraw": VALUES}),
+        """,
+        {"dbnraw": VALUES},
+    ),
     # ---- 09 backward_bn_stats ----
-    wrong("dbnmeani_without_keepdim", "09_backward_bn_stats", """
+    wrong(
+        "dbnmeani_without_keepdim",
+        "09_backward_bn_stats",
+        """
         def backward_bn_stats(hprebn, bnmeani, bndiff, bndiff2, bnvar, bnvar_inv, n, dbnraw):
             dbnvar_inv = (bndiff * dbnraw).sum(0, keepdim=True)
             dbnvar = -0.5 * (bnvar + 1e-5) ** -1.5 * dbnvar_inv
@@ -218,8 +335,14 @@ WRONG: tuple[Case, ...] = (
             dhprebn = dbndiff + 1.0 / n * dbnmeani
             return {"dbnvar_inv": dbnvar_inv, "dbnvar": dbnvar, "dbndiff2": dbndiff2,
                     "dbndiff": dbndiff, "dbnmeani": dbnmeani, "dhprebn": dhprebn}
-        """, {"dbnmeani": SHAPE}, says="keepdim=True"),
-    wrong("dbndiff_one_branch", "09_backward_bn_stats", """
+        """,
+        {"dbnmeani": SHAPE},
+        says="keepdim=True",
+    ),
+    wrong(
+        "dbndiff_one_branch",
+        "09_backward_bn_stats",
+        """
         def backward_bn_stats(hprebn, bnmeani, bndiff, bndiff2, bnvar, bnvar_inv, n, dbnraw):
             dbnvar_inv = (bndiff * dbnraw).sum(0, keepdim=True)
             dbnvar = -0.5 * (bnvar + 1e-5) ** -1.5 * dbnvar_inv
@@ -229,9 +352,14 @@ WRONG: tuple[Case, ...] = (
             dhprebn = dbndiff + 1.0 / n * dbnmeani
             return {"dbnvar_inv": dbnvar_inv, "dbnvar": dbnvar, "dbndiff2": dbndiff2,
                     "dbndiff": dbndiff, "dbnmeani": dbnmeani, "dhprebn": dhprebn}
-        """, {"dbndiff": VALUES, "dhprebn": VALUES},
-        lucky=["dbnmeani"]),  # the lost branch is 2 * bndiff * ..., and bndiff sums to 0
-    wrong("dhprebn_one_branch", "09_backward_bn_stats", """
+        """,
+        {"dbndiff": VALUES, "dhprebn": VALUES},
+        lucky=["dbnmeani"],
+    ),  # the lost branch is 2 * bndiff * ..., and bndiff sums to 0
+    wrong(
+        "dhprebn_one_branch",
+        "09_backward_bn_stats",
+        """
         def backward_bn_stats(hprebn, bnmeani, bndiff, bndiff2, bnvar, bnvar_inv, n, dbnraw):
             dbnvar_inv = (bndiff * dbnraw).sum(0, keepdim=True)
             dbnvar = -0.5 * (bnvar + 1e-5) ** -1.5 * dbnvar_inv
@@ -241,8 +369,13 @@ WRONG: tuple[Case, ...] = (
             dhprebn = dbndiff.clone()  # the branch through bnmeani is forgotten
             return {"dbnvar_inv": dbnvar_inv, "dbnvar": dbnvar, "dbndiff2": dbndiff2,
                     "dbndiff": dbndiff, "dbnmeani": dbnmeani, "dhprebn": dhprebn}
-        """, {"dhprebn": VALUES}),
-    wrong("dbnvar_inv_without_keepdim", "09_backward_bn_stats", """
+        """,
+        {"dhprebn": VALUES},
+    ),
+    wrong(
+        "dbnvar_inv_without_keepdim",
+        "09_backward_bn_stats",
+        """
         def backward_bn_stats(hprebn, bnmeani, bndiff, bndiff2, bnvar, bnvar_inv, n, dbnraw):
             dbnvar_inv = (bndiff * dbnraw).sum(0)
             dbnvar = -0.5 * (bnvar + 1e-5) ** -1.5 * dbnvar_inv  # broadcasting rescues this one
@@ -252,8 +385,13 @@ WRONG: tuple[Case, ...] = (
             dhprebn = dbndiff + 1.0 / n * dbnmeani
             return {"dbnvar_inv": dbnvar_inv, "dbnvar": dbnvar, "dbndiff2": dbndiff2,
                     "dbndiff": dbndiff, "dbnmeani": dbnmeani, "dhprebn": dhprebn}
-        """, {"dbnvar_inv": SHAPE}),
-    wrong("dbnvar_wrong_exponent", "09_backward_bn_stats", """
+        """,
+        {"dbnvar_inv": SHAPE},
+    ),
+    wrong(
+        "dbnvar_wrong_exponent",
+        "09_backward_bn_stats",
+        """
         def backward_bn_stats(hprebn, bnmeani, bndiff, bndiff2, bnvar, bnvar_inv, n, dbnraw):
             dbnvar_inv = (bndiff * dbnraw).sum(0, keepdim=True)
             dbnvar = -0.5 * (bnvar + 1e-5) ** -0.5 * dbnvar_inv
@@ -263,8 +401,13 @@ WRONG: tuple[Case, ...] = (
             dhprebn = dbndiff + 1.0 / n * dbnmeani
             return {"dbnvar_inv": dbnvar_inv, "dbnvar": dbnvar, "dbndiff2": dbndiff2,
                     "dbndiff": dbndiff, "dbnmeani": dbnmeani, "dhprebn": dhprebn}
-        """, {"dbnvar": VALUES, "dbndiff2": VALUES, "dbndiff": VALUES, "dhprebn": VALUES}),
-    wrong("dbndiff2_without_bessel", "09_backward_bn_stats", """
+        """,
+        {"dbnvar": VALUES, "dbndiff2": VALUES, "dbndiff": VALUES, "dhprebn": VALUES},
+    ),
+    wrong(
+        "dbndiff2_without_bessel",
+        "09_backward_bn_stats",
+        """
         def backward_bn_stats(hprebn, bnmeani, bndiff, bndiff2, bnvar, bnvar_inv, n, dbnraw):
             dbnvar_inv = (bndiff * dbnraw).sum(0, keepdim=True)
             dbnvar = -0.5 * (bnvar + 1e-5) ** -1.5 * dbnvar_inv
@@ -274,25 +417,47 @@ WRONG: tuple[Case, ...] = (
             dhprebn = dbndiff + 1.0 / n * dbnmeani
             return {"dbnvar_inv": dbnvar_inv, "dbnvar": dbnvar, "dbndiff2": dbndiff2,
                     "dbndiff": dbndiff, "dbnmeani": dbnmeani, "dhprebn": dhprebn}
-        """, {"dbndiff2": VALUES, "dbndiff": VALUES, "dhprebn": VALUES}),
+        """,
+        {"dbndiff2": VALUES, "dbndiff": VALUES, "dhprebn": VALUES},
+    ),
     # ---- 10 backward_linear1 ----
-    wrong("db1_zero", "10_backward_linear1", """
+    wrong(
+        "db1_zero",
+        "10_backward_linear1",
+        """
         import torch
 
         def backward_linear1(embcat, W1, b1, dhprebn):
             return {"dembcat": dhprebn @ W1.T, "dW1": embcat.T @ dhprebn,
                     "db1": torch.zeros_like(b1)}  # "it's ~0 in the lecture"
-        """, {"db1": VALUES}, phase=STRESS),
-    wrong("dW1_transposed", "10_backward_linear1", """
+        """,
+        {"db1": VALUES},
+        phase=STRESS,
+    ),
+    wrong(
+        "dW1_transposed",
+        "10_backward_linear1",
+        """
         def backward_linear1(embcat, W1, b1, dhprebn):
             return {"dembcat": dhprebn @ W1.T, "dW1": dhprebn.T @ embcat, "db1": dhprebn.sum(0)}
-        """, {"dW1": SHAPE}, says="transposed"),
-    wrong("db1_summed_over_the_wrong_axis", "10_backward_linear1", """
+        """,
+        {"dW1": SHAPE},
+        says="transposed",
+    ),
+    wrong(
+        "db1_summed_over_the_wrong_axis",
+        "10_backward_linear1",
+        """
         def backward_linear1(embcat, W1, b1, dhprebn):
             return {"dembcat": dhprebn @ W1.T, "dW1": embcat.T @ dhprebn, "db1": dhprebn.sum(1)}
-        """, {"db1": SHAPE}),
+        """,
+        {"db1": SHAPE},
+    ),
     # ---- 11 backward_embedding ----
-    wrong("dC_indexed_assignment", "11_backward_embedding", """
+    wrong(
+        "dC_indexed_assignment",
+        "11_backward_embedding",
+        """
         import torch
 
         def backward_embedding(C, Xb, emb, dembcat):
@@ -300,8 +465,13 @@ WRONG: tuple[Case, ...] = (
             dC = torch.zeros_like(C)
             dC[Xb] += demb  # repeated tokens do not accumulate
             return {"demb": demb, "dC": dC}
-        """, {"dC": VALUES}),
-    wrong("dC_sized_by_the_largest_token", "11_backward_embedding", """
+        """,
+        {"dC": VALUES},
+    ),
+    wrong(
+        "dC_sized_by_the_largest_token",
+        "11_backward_embedding",
+        """
         import torch
 
         def backward_embedding(C, Xb, emb, dembcat):
@@ -309,8 +479,13 @@ WRONG: tuple[Case, ...] = (
             dC = torch.zeros(int(Xb.max()) + 1, C.shape[1])
             dC.index_add_(0, Xb.view(-1), demb.view(-1, C.shape[1]))
             return {"demb": demb, "dC": dC}
-        """, {"dC": SHAPE}),
-    wrong("demb_reshaped_in_the_wrong_order", "11_backward_embedding", """
+        """,
+        {"dC": SHAPE},
+    ),
+    wrong(
+        "demb_reshaped_in_the_wrong_order",
+        "11_backward_embedding",
+        """
         import torch
 
         def backward_embedding(C, Xb, emb, dembcat):
@@ -318,9 +493,14 @@ WRONG: tuple[Case, ...] = (
             dC = torch.zeros_like(C)
             dC.index_add_(0, Xb.view(-1), demb.reshape(-1, C.shape[1]))
             return {"demb": demb, "dC": dC}
-        """, {"demb": VALUES, "dC": VALUES}),
+        """,
+        {"demb": VALUES, "dC": VALUES},
+    ),
     # ---- 12 backward_cross_entropy ----
-    wrong("cross_entropy_literal_32", "12_backward_cross_entropy", """
+    wrong(
+        "cross_entropy_literal_32",
+        "12_backward_cross_entropy",
+        """
         import torch.nn.functional as F
 
         def backward_cross_entropy(logits, Yb, n):
@@ -328,37 +508,63 @@ WRONG: tuple[Case, ...] = (
             dlogits[range(n), Yb] -= 1
             dlogits /= 32
             return dlogits
-        """, {"dlogits": VALUES}, phase=STRESS),
-    wrong("cross_entropy_missing_1_over_n", "12_backward_cross_entropy", """
+        """,
+        {"dlogits": VALUES},
+        phase=STRESS,
+    ),
+    wrong(
+        "cross_entropy_missing_1_over_n",
+        "12_backward_cross_entropy",
+        """
         import torch.nn.functional as F
 
         def backward_cross_entropy(logits, Yb, n):
             dlogits = F.softmax(logits, 1)
             dlogits[range(n), Yb] -= 1
             return dlogits
-        """, {"dlogits": VALUES}),
-    wrong("softmax_over_the_batch", "12_backward_cross_entropy", """
+        """,
+        {"dlogits": VALUES},
+    ),
+    wrong(
+        "softmax_over_the_batch",
+        "12_backward_cross_entropy",
+        """
         import torch.nn.functional as F
 
         def backward_cross_entropy(logits, Yb, n):
             dlogits = F.softmax(logits, 0)
             dlogits[range(n), Yb] -= 1
             return dlogits / n
-        """, {"dlogits": VALUES}),
+        """,
+        {"dlogits": VALUES},
+    ),
     # ---- 13 backward_batchnorm ----
-    wrong("batchnorm_textbook_without_bessel", "13_backward_batchnorm", """
+    wrong(
+        "batchnorm_textbook_without_bessel",
+        "13_backward_batchnorm",
+        """
         def backward_batchnorm(hprebn, bngain, bnvar_inv, bnraw, n, dhpreact):
             # the paper's formula, for the biased variance: no n/(n-1)
             return bngain * bnvar_inv / n * (
                 n * dhpreact - dhpreact.sum(0) - bnraw * (dhpreact * bnraw).sum(0))
-        """, {"dhprebn": VALUES}),
-    wrong("batchnorm_without_gain", "13_backward_batchnorm", """
+        """,
+        {"dhprebn": VALUES},
+    ),
+    wrong(
+        "batchnorm_without_gain",
+        "13_backward_batchnorm",
+        """
         def backward_batchnorm(hprebn, bngain, bnvar_inv, bnraw, n, dhpreact):
             return bnvar_inv / n * (
                 n * dhpreact - dhpreact.sum(0) - n / (n - 1) * bnraw * (dhpreact * bnraw).sum(0))
-        """, {"dhprebn": VALUES}),
+        """,
+        {"dhprebn": VALUES},
+    ),
     # ---- 14 backward_mlp ----
-    wrong("mlp_textbook_batchnorm_without_bessel", "14_backward_mlp", """
+    wrong(
+        "mlp_textbook_batchnorm_without_bessel",
+        "14_backward_mlp",
+        """
         import torch
         import torch.nn.functional as F
 
@@ -382,9 +588,14 @@ WRONG: tuple[Case, ...] = (
             dC.index_add_(0, Xb.view(-1), dembcat.view(-1, C.shape[1]))
             return {"dC": dC, "dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2,
                     "dbngain": dbngain, "dbnbias": dbnbias}
-        """, {"dC": VALUES, "dW1": VALUES},
-        lucky=["db1"]),  # db1 is 0 either way: BatchNorm removes shifts
-    wrong("mlp_dC_indexed_assignment", "14_backward_mlp", """
+        """,
+        {"dC": VALUES, "dW1": VALUES},
+        lucky=["db1"],
+    ),  # db1 is 0 either way: BatchNorm removes shifts
+    wrong(
+        "mlp_dC_indexed_assignment",
+        "14_backward_mlp",
+        """
         import torch
         import torch.nn.functional as F
 
@@ -403,8 +614,13 @@ WRONG: tuple[Case, ...] = (
                     "dW2": h.T @ dlogits, "db2": dlogits.sum(0),
                     "dbngain": (bnraw * dhpreact).sum(0, keepdim=True),
                     "dbnbias": dhpreact.sum(0, keepdim=True)}
-        """, {"dC": VALUES}),
-    wrong("mlp_cross_entropy_missing_1_over_n", "14_backward_mlp", """
+        """,
+        {"dC": VALUES},
+    ),
+    wrong(
+        "mlp_cross_entropy_missing_1_over_n",
+        "14_backward_mlp",
+        """
         import torch
         import torch.nn.functional as F
 
@@ -422,20 +638,35 @@ WRONG: tuple[Case, ...] = (
                     "dW2": h.T @ dlogits, "db2": dlogits.sum(0),
                     "dbngain": (bnraw * dhpreact).sum(0, keepdim=True),
                     "dbnbias": dhpreact.sum(0, keepdim=True)}
-        """, {"dC": VALUES, "dW1": VALUES, "dW2": VALUES, "db2": VALUES, "dbngain": VALUES,
-              "dbnbias": VALUES},
-        lucky=["db1"]),  # n times 0 is still 0: db1 passes, with n times the rounding
+        """,
+        {
+            "dC": VALUES,
+            "dW1": VALUES,
+            "dW2": VALUES,
+            "db2": VALUES,
+            "dbngain": VALUES,
+            "dbnbias": VALUES,
+        },
+        lucky=["db1"],
+    ),  # n times 0 is still 0: db1 passes, with n times the rounding
 )
 
 RIGHT: tuple[Case, ...] = (
     # ---- 01 backward_loss ----
-    right("loss_one_hot", "01_backward_loss", """
+    right(
+        "loss_one_hot",
+        "01_backward_loss",
+        """
         import torch.nn.functional as F
 
         def backward_loss(logprobs, Yb, n):
             return -F.one_hot(Yb, logprobs.shape[1]).float() / n
-        """),
-    right("loss_in_place_steps", "01_backward_loss", """
+        """,
+    ),
+    right(
+        "loss_in_place_steps",
+        "01_backward_loss",
+        """
         import torch
 
         def backward_loss(logprobs, Yb, n):
@@ -443,36 +674,56 @@ RIGHT: tuple[Case, ...] = (
             dlogprobs[torch.arange(n), Yb] -= 1
             dlogprobs /= n
             return dlogprobs
-        """),
+        """,
+    ),
     # ---- 02 backward_log ----
-    right("log_as_a_division", "02_backward_log", """
+    right(
+        "log_as_a_division",
+        "02_backward_log",
+        """
         def backward_log(probs, dlogprobs):
             return dlogprobs / probs
-        """),
+        """,
+    ),
     # ---- 03 backward_normalize ----
-    right("dcounts_in_one_expression", "03_backward_normalize", """
+    right(
+        "dcounts_in_one_expression",
+        "03_backward_normalize",
+        """
         def backward_normalize(counts, counts_sum, counts_sum_inv, dprobs):
             dcounts_sum_inv = (counts * dprobs).sum(1, keepdim=True)
             dcounts_sum = -dcounts_sum_inv / counts_sum**2
             dcounts = dprobs / counts_sum - (counts * dprobs).sum(1, keepdim=True) / counts_sum**2
             return {"dcounts_sum_inv": dcounts_sum_inv, "dcounts_sum": dcounts_sum,
                     "dcounts": dcounts}
-        """),
+        """,
+    ),
     # ---- 04 backward_exp ----
-    right("exp_recomputed", "04_backward_exp", """
+    right(
+        "exp_recomputed",
+        "04_backward_exp",
+        """
         def backward_exp(norm_logits, counts, dcounts):
             return norm_logits.exp() * dcounts
-        """),
+        """,
+    ),
     # ---- 05 backward_max_shift ----
-    right("max_shift_torch_where", "05_backward_max_shift", """
+    right(
+        "max_shift_torch_where",
+        "05_backward_max_shift",
+        """
         import torch
 
         def backward_max_shift(logits, logit_maxes, dnorm_logits):
             dlogit_maxes = -dnorm_logits.sum(1, keepdim=True)
             dlogits = torch.where(logits == logit_maxes, dnorm_logits + dlogit_maxes, dnorm_logits)
             return {"dlogit_maxes": dlogit_maxes, "dlogits": dlogits}
-        """),
-    right("max_shift_one_hot_of_argmax", "05_backward_max_shift", """
+        """,
+    ),
+    right(
+        "max_shift_one_hot_of_argmax",
+        "05_backward_max_shift",
+        """
         import torch.nn.functional as F
 
         def backward_max_shift(logits, logit_maxes, dnorm_logits):
@@ -480,48 +731,76 @@ RIGHT: tuple[Case, ...] = (
             picked = F.one_hot(logits.argmax(1), num_classes=logits.shape[1])
             dlogits = dnorm_logits - picked * dnorm_logits.sum(1, keepdim=True)
             return {"dlogit_maxes": dlogit_maxes, "dlogits": dlogits}
-        """),
-    right("max_shift_scatter_add", "05_backward_max_shift", """
+        """,
+    ),
+    right(
+        "max_shift_scatter_add",
+        "05_backward_max_shift",
+        """
         def backward_max_shift(logits, logit_maxes, dnorm_logits):
             dlogit_maxes = -dnorm_logits.sum(1, keepdim=True)
             dlogits = dnorm_logits.clone()
             dlogits.scatter_add_(1, logits.argmax(1, keepdim=True), dlogit_maxes)
             return {"dlogit_maxes": dlogit_maxes, "dlogits": dlogits}
-        """),
+        """,
+    ),
     # ---- 06 backward_linear2 ----
-    right("linear2_einsum", "06_backward_linear2", """
+    right(
+        "linear2_einsum",
+        "06_backward_linear2",
+        """
         import torch
 
         def backward_linear2(h, W2, b2, dlogits):
             return {"dh": torch.einsum("nk,hk->nh", dlogits, W2),
                     "dW2": torch.einsum("nh,nk->hk", h, dlogits),
                     "db2": torch.einsum("nk->k", dlogits)}
-        """),
-    right("linear2_float64", "06_backward_linear2", """
+        """,
+    ),
+    right(
+        "linear2_float64",
+        "06_backward_linear2",
+        """
         def backward_linear2(h, W2, b2, dlogits):
             h, W2, dlogits = h.double(), W2.double(), dlogits.double()
             return {"dh": dlogits @ W2.T, "dW2": h.T @ dlogits, "db2": dlogits.sum(0)}
-        """),
+        """,
+    ),
     # ---- 07 backward_tanh ----
-    right("tanh_float64", "07_backward_tanh", """
+    right(
+        "tanh_float64",
+        "07_backward_tanh",
+        """
         def backward_tanh(hpreact, h, dh):
             return (1 - h.double() ** 2) * dh.double()
-        """),
-    right("tanh_as_sech_squared", "07_backward_tanh", """
+        """,
+    ),
+    right(
+        "tanh_as_sech_squared",
+        "07_backward_tanh",
+        """
         import torch
 
         def backward_tanh(hpreact, h, dh):
             return dh / torch.cosh(hpreact) ** 2
-        """),
+        """,
+    ),
     # ---- 08 backward_bn_affine ----
-    right("bn_affine_unsqueeze", "08_backward_bn_affine", """
+    right(
+        "bn_affine_unsqueeze",
+        "08_backward_bn_affine",
+        """
         def backward_bn_affine(bngain, bnraw, bnbias, dhpreact):
             return {"dbngain": (bnraw * dhpreact).sum(0).unsqueeze(0),
                     "dbnbias": dhpreact.sum(0).view(bnbias.shape),
                     "dbnraw": bngain.expand_as(bnraw) * dhpreact}
-        """),
+        """,
+    ),
     # ---- 09 backward_bn_stats ----
-    right("bn_stats_rewritten", "09_backward_bn_stats", """
+    right(
+        "bn_stats_rewritten",
+        "09_backward_bn_stats",
+        """
         def backward_bn_stats(hprebn, bnmeani, bndiff, bndiff2, bnvar, bnvar_inv, n, dbnraw):
             dbnvar_inv = (bndiff * dbnraw).sum(0, keepdim=True)
             dbnvar = -0.5 * bnvar_inv**3 * dbnvar_inv
@@ -532,8 +811,12 @@ RIGHT: tuple[Case, ...] = (
             dhprebn = dbndiff + dbnmeani / n
             return {"dbnvar_inv": dbnvar_inv, "dbnvar": dbnvar, "dbndiff2": dbndiff2,
                     "dbndiff": dbndiff, "dbnmeani": dbnmeani, "dhprebn": dhprebn}
-        """),
-    right("bn_stats_float64", "09_backward_bn_stats", """
+        """,
+    ),
+    right(
+        "bn_stats_float64",
+        "09_backward_bn_stats",
+        """
         import torch
 
         def backward_bn_stats(hprebn, bnmeani, bndiff, bndiff2, bnvar, bnvar_inv, n, dbnraw):
@@ -547,18 +830,26 @@ RIGHT: tuple[Case, ...] = (
             dhprebn = dbndiff + torch.ones_like(bndiff) / n * dbnmeani
             return {"dbnvar_inv": dbnvar_inv, "dbnvar": dbnvar, "dbndiff2": dbndiff2,
                     "dbndiff": dbndiff, "dbnmeani": dbnmeani, "dhprebn": dhprebn}
-        """),
+        """,
+    ),
     # ---- 10 backward_linear1 ----
-    right("linear1_einsum", "10_backward_linear1", """
+    right(
+        "linear1_einsum",
+        "10_backward_linear1",
+        """
         import torch
 
         def backward_linear1(embcat, W1, b1, dhprebn):
             return {"dembcat": torch.einsum("nh,ih->ni", dhprebn, W1),
                     "dW1": torch.einsum("ni,nh->ih", embcat, dhprebn),
                     "db1": torch.einsum("nh->h", dhprebn)}
-        """),
+        """,
+    ),
     # ---- 11 backward_embedding ----
-    right("dC_python_loop", "11_backward_embedding", """
+    right(
+        "dC_python_loop",
+        "11_backward_embedding",
+        """
         import torch
 
         def backward_embedding(C, Xb, emb, dembcat):
@@ -568,8 +859,12 @@ RIGHT: tuple[Case, ...] = (
                 for j in range(Xb.shape[1]):
                     dC[Xb[i, j]] += demb[i, j]
             return {"demb": demb, "dC": dC}
-        """),
-    right("dC_scatter_add", "11_backward_embedding", """
+        """,
+    ),
+    right(
+        "dC_scatter_add",
+        "11_backward_embedding",
+        """
         import torch
 
         def backward_embedding(C, Xb, emb, dembcat):
@@ -577,8 +872,12 @@ RIGHT: tuple[Case, ...] = (
             index = Xb.view(-1, 1).expand(-1, C.shape[1])
             dC = torch.zeros(C.shape).scatter_add_(0, index, demb.view(-1, C.shape[1]))
             return {"demb": demb, "dC": dC}
-        """),
-    right("dC_index_put_accumulate", "11_backward_embedding", """
+        """,
+    ),
+    right(
+        "dC_index_put_accumulate",
+        "11_backward_embedding",
+        """
         import torch
 
         def backward_embedding(C, Xb, emb, dembcat):
@@ -586,44 +885,68 @@ RIGHT: tuple[Case, ...] = (
             dC = torch.zeros_like(C)
             dC.index_put_((Xb.flatten(),), demb.reshape(-1, C.shape[1]), accumulate=True)
             return {"demb": demb, "dC": dC}
-        """),
-    right("dC_one_hot_matmul", "11_backward_embedding", """
+        """,
+    ),
+    right(
+        "dC_one_hot_matmul",
+        "11_backward_embedding",
+        """
         import torch.nn.functional as F
 
         def backward_embedding(C, Xb, emb, dembcat):
             demb = dembcat.view(emb.shape)
             one_hot = F.one_hot(Xb.view(-1), num_classes=C.shape[0]).float()
             return {"demb": demb, "dC": one_hot.T @ demb.view(-1, C.shape[1])}
-        """),
+        """,
+    ),
     # ---- 12 backward_cross_entropy ----
-    right("cross_entropy_one_hot", "12_backward_cross_entropy", """
+    right(
+        "cross_entropy_one_hot",
+        "12_backward_cross_entropy",
+        """
         import torch.nn.functional as F
 
         def backward_cross_entropy(logits, Yb, n):
             return (F.softmax(logits, 1) - F.one_hot(Yb, logits.shape[1])) / n
-        """),
-    right("cross_entropy_manual_softmax", "12_backward_cross_entropy", """
+        """,
+    ),
+    right(
+        "cross_entropy_manual_softmax",
+        "12_backward_cross_entropy",
+        """
         def backward_cross_entropy(logits, Yb, n):
             counts = (logits - logits.max(1, keepdim=True).values).exp()
             probs = counts / counts.sum(1, keepdim=True)
             probs[range(n), Yb] -= 1
             return probs / n
-        """),
-    right("cross_entropy_logsumexp", "12_backward_cross_entropy", """
+        """,
+    ),
+    right(
+        "cross_entropy_logsumexp",
+        "12_backward_cross_entropy",
+        """
         import torch
 
         def backward_cross_entropy(logits, Yb, n):
             dlogits = (logits - torch.logsumexp(logits, 1, keepdim=True)).exp()
             dlogits[torch.arange(n), Yb] -= 1.0
             return dlogits / n
-        """),
+        """,
+    ),
     # ---- 13 backward_batchnorm ----
-    right("batchnorm_float64", "13_backward_batchnorm", """
+    right(
+        "batchnorm_float64",
+        "13_backward_batchnorm",
+        """
         def backward_batchnorm(hprebn, bngain, bnvar_inv, bnraw, n, dhpreact):
             g, v, r, d = bngain.double(), bnvar_inv.double(), bnraw.double(), dhpreact.double()
             return g * v / n * (n * d - d.sum(0) - n / (n - 1) * r * (d * r).sum(0))
-        """),
-    right("batchnorm_as_separate_steps", "13_backward_batchnorm", """
+        """,
+    ),
+    right(
+        "batchnorm_as_separate_steps",
+        "13_backward_batchnorm",
+        """
         def backward_batchnorm(hprebn, bngain, bnvar_inv, bnraw, n, dhpreact):
             dbnraw = bngain * dhpreact
             bndiff = hprebn - hprebn.mean(0, keepdim=True)
@@ -632,8 +955,12 @@ RIGHT: tuple[Case, ...] = (
             dbndiff = bnvar_inv * dbnraw + 2 * bndiff * dbnvar / (n - 1)
             dhprebn = dbndiff - dbndiff.sum(0, keepdim=True) / n
             return dhprebn
-        """),
-    right("batchnorm_recomputed_statistics", "13_backward_batchnorm", """
+        """,
+    ),
+    right(
+        "batchnorm_recomputed_statistics",
+        "13_backward_batchnorm",
+        """
         def backward_batchnorm(hprebn, bngain, bnvar_inv, bnraw, n, dhpreact):
             var = hprebn.var(0, keepdim=True, unbiased=True)
             inv = (var + 1e-5) ** -0.5
@@ -641,9 +968,13 @@ RIGHT: tuple[Case, ...] = (
             mean_d = dhpreact.mean(0, keepdim=True)
             mean_dr = (dhpreact * raw).sum(0, keepdim=True) / (n - 1)
             return bngain * inv * (dhpreact - mean_d - raw * mean_dr)
-        """),
+        """,
+    ),
     # ---- 14 backward_mlp ----
-    right("mlp_float64", "14_backward_mlp", """
+    right(
+        "mlp_float64",
+        "14_backward_mlp",
+        """
         import torch
 
         def backward_mlp(Xb, Yb, C, W1, b1, W2, b2, bngain, bnbias, emb, embcat, hprebn,
@@ -664,8 +995,12 @@ RIGHT: tuple[Case, ...] = (
                     "dW2": h.T @ dlogits, "db2": dlogits.sum(0),
                     "dbngain": (bnraw * dhpreact).sum(0, keepdim=True),
                     "dbnbias": dhpreact.sum(0, keepdim=True)}
-        """),
-    right("mlp_einsum_one_hot_and_steps", "14_backward_mlp", """
+        """,
+    ),
+    right(
+        "mlp_einsum_one_hot_and_steps",
+        "14_backward_mlp",
+        """
         import torch
         import torch.nn.functional as F
 
@@ -693,8 +1028,12 @@ RIGHT: tuple[Case, ...] = (
                     dC[Xb[i, j]] += demb[i, j]
             return {"dC": dC, "dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2,
                     "dbngain": dbngain, "dbnbias": dbnbias}
-        """),
-    right("mlp_db1_is_exactly_zero_behind_batchnorm", "14_backward_mlp", """
+        """,
+    ),
+    right(
+        "mlp_db1_is_exactly_zero_behind_batchnorm",
+        "14_backward_mlp",
+        """
         import torch
         import torch.nn.functional as F
 
@@ -713,7 +1052,8 @@ RIGHT: tuple[Case, ...] = (
                     "dW2": h.T @ dlogits, "db2": dlogits.sum(0),
                     "dbngain": (bnraw * dhpreact).sum(0, keepdim=True),
                     "dbnbias": dhpreact.sum(0, keepdim=True)}
-        """),
+        """,
+    ),
 )
 
 CASES: tuple[Case, ...] = WRONG + RIGHT

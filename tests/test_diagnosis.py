@@ -7,6 +7,7 @@ import textwrap
 
 import pytest
 import torch
+from helpers import dojo
 from mistakes_table import WRONG
 
 from pytest_ninja.diagnosis import wrong_map
@@ -40,29 +41,53 @@ LABELS = {
 
 # Mistakes written for this file: (folder, file, source, output, label).
 EXTRA = [
-    ("target_minus_one_forgotten", "12_backward_cross_entropy.py", """
+    (
+        "target_minus_one_forgotten",
+        "12_backward_cross_entropy.py",
+        """
         import torch.nn.functional as F
 
         def backward_cross_entropy(logits, Yb, n):
             return F.softmax(logits, 1) / n
-        """, "dlogits", "only at the target positions"),
-    ("max_branch_sign", "05_backward_max_shift.py", """
+        """,
+        "dlogits",
+        "only at the target positions",
+    ),
+    (
+        "max_branch_sign",
+        "05_backward_max_shift.py",
+        """
         import torch.nn.functional as F
 
         def backward_max_shift(logits, logit_maxes, dnorm_logits):
             dlogit_maxes = -dnorm_logits.sum(1, keepdim=True)
             hot = F.one_hot(logits.max(1).indices, num_classes=logits.shape[1])
             return {"dlogit_maxes": dlogit_maxes, "dlogits": dnorm_logits - hot * dlogit_maxes}
-        """, "dlogits", "only at each row's max"),
-    ("two_mistakes_at_once", "07_backward_tanh.py", """
+        """,
+        "dlogits",
+        "only at each row's max",
+    ),
+    (
+        "two_mistakes_at_once",
+        "07_backward_tanh.py",
+        """
         def backward_tanh(hpreact, h, dh):
             return -(1 - h**2) * dh * 3 + 0.001
-        """, "dhpreact", "no single known mistake fits"),
-    ("half_precision_inside", "10_backward_linear1.py", """
+        """,
+        "dhpreact",
+        "no single known mistake fits",
+    ),
+    (
+        "half_precision_inside",
+        "10_backward_linear1.py",
+        """
         def backward_linear1(embcat, W1, b1, dhprebn):
             dW1 = (embcat.half().T @ dhprebn.half()).float()
             return {"dembcat": dhprebn @ W1.T, "dW1": dW1, "db1": dhprebn.sum(0)}
-        """, "dW1", "close, but not within the tolerance"),
+        """,
+        "dW1",
+        "close, but not within the tolerance",
+    ),
 ]
 
 
@@ -90,7 +115,7 @@ def test_every_mistake_gets_its_label_through_the_plugin(pytester: pytest.Pytest
             if report.when == "call":
                 messages[report.nodeid] = report.longreprtext
 
-    pytester.runpytest("-p", "no:cacheprovider", plugins=[Reports()])
+    dojo(pytester, plugins=[Reports()])
     mislabelled = []
     for node, label in wanted.items():
         likely = [ln for ln in messages.get(node, "").splitlines() if ln.startswith("likely: ")]
@@ -100,11 +125,11 @@ def test_every_mistake_gets_its_label_through_the_plugin(pytester: pytest.Pytest
 
 
 def test_a_correct_answer_gets_no_label(pytester: pytest.Pytester):
-    from helpers import SOLUTIONS
+    from helpers import SOLUTIONS, dojo
 
     for f in SOLUTIONS.glob("[0-9][0-9]_*.py"):
         (pytester.path / f.name).write_text(f.read_text())
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = dojo(pytester)
     result.stdout.no_fnmatch_line("*likely:*")
 
 
@@ -119,4 +144,5 @@ def test_the_map_marks_only_the_wrong_entries_within_80_columns():
 
 def test_a_tensor_wrong_everywhere_says_so_in_one_line():
     assert wrong_map(torch.ones(4, 5), torch.zeros(4, 5, dtype=torch.float64), 1e-6) == [
-        "wrong in every entry"]
+        "wrong in every entry"
+    ]

@@ -13,8 +13,15 @@ from pytest_ninja.catalogue import KATAS
 from pytest_ninja.compare import compare
 from pytest_ninja.grading import PASS, grade_function
 
-DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int64, torch.bool,
-          torch.complex64]
+DTYPES = [
+    torch.float32,
+    torch.float64,
+    torch.float16,
+    torch.bfloat16,
+    torch.int64,
+    torch.bool,
+    torch.complex64,
+]
 
 
 def random_answer(rng: random.Random, expected: torch.Tensor):
@@ -59,7 +66,8 @@ def test_three_hundred_random_answers_never_crash_the_grader_and_never_pass():
             assert isinstance(answer, torch.Tensor) and answer.shape == expected.shape
             assert (answer.double() - expected).abs().max() <= c.tol
             assert expected.abs().max() <= c.tol or torch.allclose(
-                answer.double(), expected, rtol=0, atol=c.tol)
+                answer.double(), expected, rtol=0, atol=c.tol
+            )
         cases += 1
     assert cases >= 200
 
@@ -84,6 +92,7 @@ def test_whole_katas_returning_garbage_are_graded_without_a_crash():
     rng = random.Random(99)
     for kata in KATAS:
         for _ in range(6):
+
             def garbage(outputs=kata.outputs, **inputs):
                 pick = rng.randrange(5)
                 if pick == 0:

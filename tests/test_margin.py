@@ -48,15 +48,18 @@ class Ratio:
 
     def __str__(self) -> str:
         where = self.phase if self.seed is None else f"{self.phase} seed {self.seed}"
-        return (f"{self.case} {self.output} ({where}): maxdiff {self.maxdiff:.3g}, "
-                f"tol {self.tol:.3g}, ratio {self.ratio:.3g}")
+        return (
+            f"{self.case} {self.output} ({where}): maxdiff {self.maxdiff:.3g}, "
+            f"tol {self.tol:.3g}, ratio {self.ratio:.3g}"
+        )
 
 
 def measured(case: Case) -> bool:
     """Whether a case's numbers can be measured: it never raises, and it returns something
     whose values are compared."""
     return ERROR not in case.fails.values() and (
-        bool(case.value_mistakes()) or bool(case.computed_right()))
+        bool(case.value_mistakes()) or bool(case.computed_right())
+    )
 
 
 MEASURED = tuple(c for c in CASES if measured(c))
@@ -93,7 +96,8 @@ def ratios(tmp_path_factory) -> dict[str, dict[str, list[Ratio]]]:
                 c = compare(out, answer.get(out), problem.expected[out], problem.scale[out])
                 assert c.reason == VALUES, f"{case.id} {out} ({phase} {seed}): {c.detail}"
                 found[case.id].setdefault(out, []).append(
-                    Ratio(case.id, out, phase, seed, c.maxdiff, c.tol))
+                    Ratio(case.id, out, phase, seed, c.maxdiff, c.tol)
+                )
     return found
 
 

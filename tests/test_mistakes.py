@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import dojo
 from mistakes_table import CASES, FIRST_LINE_SAYS, RIGHT, WRONG, Case
 
 from pytest_ninja.grading import grade_file
@@ -49,14 +50,16 @@ def misjudgements(case: Case, verdicts: dict[str, tuple[str, str]]) -> list[str]
             continue
         for word in (FIRST_LINE_SAYS[reason], case.says):
             if word and word not in first:
-                problems.append(f"{out} fails ({reason}) but its first line lacks "
-                                f"{word!r}: {first}")
+                problems.append(
+                    f"{out} fails ({reason}) but its first line lacks {word!r}: {first}"
+                )
         if case.phase and f"failed in the {case.phase} phase" not in message:
             problems.append(f"{out} should fail in the {case.phase} phase: {message!r}")
     return problems
 
 
 # ---- the table itself -------------------------------------------------------------------------
+
 
 def test_the_table_has_at_least_32_wrong_answers_and_22_correct_alternatives():
     assert len(WRONG) >= 32
@@ -74,22 +77,35 @@ def test_every_case_names_real_checks_and_real_reasons():
 
 def test_the_table_covers_the_mistakes_the_lecture_warns_about():
     wrong = {c.id: c for c in WRONG}
-    for needed in ("wrong_batchnorm_textbook_without_bessel",
-                   "wrong_mlp_textbook_batchnorm_without_bessel",
-                   "wrong_dbnmeani_without_keepdim", "wrong_dcounts_one_branch",
-                   "wrong_dlogits_one_branch", "wrong_dbndiff_one_branch",
-                   "wrong_dhprebn_one_branch", "wrong_dlogit_maxes_zero", "wrong_db1_zero",
-                   "wrong_loss_literal_32", "wrong_cross_entropy_literal_32",
-                   "wrong_dC_indexed_assignment"):
+    for needed in (
+        "wrong_batchnorm_textbook_without_bessel",
+        "wrong_mlp_textbook_batchnorm_without_bessel",
+        "wrong_dbnmeani_without_keepdim",
+        "wrong_dcounts_one_branch",
+        "wrong_dlogits_one_branch",
+        "wrong_dbndiff_one_branch",
+        "wrong_dhprebn_one_branch",
+        "wrong_dlogit_maxes_zero",
+        "wrong_db1_zero",
+        "wrong_loss_literal_32",
+        "wrong_cross_entropy_literal_32",
+        "wrong_dC_indexed_assignment",
+    ):
         assert needed in wrong, needed
     # gradients that are ~0 for the lecture's loss, and constants that fit its batch, can only
     # be caught by the stress phase
-    for only_stress in ("wrong_dlogit_maxes_zero", "wrong_db1_zero", "wrong_loss_literal_32",
-                        "wrong_cross_entropy_literal_32", "wrong_dlogits_one_branch"):
+    for only_stress in (
+        "wrong_dlogit_maxes_zero",
+        "wrong_db1_zero",
+        "wrong_loss_literal_32",
+        "wrong_cross_entropy_literal_32",
+        "wrong_dlogits_one_branch",
+    ):
         assert wrong[only_stress].phase == "stress", only_stress
 
 
 # ---- the plugin, end to end, in one run ------------------------------------------------------
+
 
 class _CallReports:
     """A plugin for the inner run: every check's call report, by node id."""
@@ -109,7 +125,7 @@ def test_the_plugin_fails_every_wrong_answer_and_passes_every_alternative_in_one
         folder = pytester.mkdir(case.id)
         (folder / case.filename).write_text(case.source, encoding="utf-8")
     reports = _CallReports()
-    result = pytester.runpytest("-p", "no:cacheprovider", "-rA", plugins=[reports])
+    result = dojo(pytester, "-rA", plugins=[reports])
     lines = result.outlines
 
     # per-check outcomes as the terminal shows them: `PASSED folder/file.py::check`
@@ -137,6 +153,7 @@ def test_the_plugin_fails_every_wrong_answer_and_passes_every_alternative_in_one
 
 
 # ---- the grading core, case by case ----------------------------------------------------------
+
 
 def _graded(case: Case, tmp_path: Path) -> dict[str, tuple[str, str]]:
     path = tmp_path / case.id / case.filename

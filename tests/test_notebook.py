@@ -24,7 +24,8 @@ def test_a_right_gradient_prints_the_lectures_line_and_returns_true(capsys):
     t = graph()
     assert cmp("bnmeani", t.grad.clone(), t)
     assert capsys.readouterr().out == (
-        "bnmeani         | exact: True | approximate: True | maxdiff: 0\n")
+        "bnmeani         | exact: True | approximate: True | maxdiff: 0\n"
+    )
 
 
 def test_the_lectures_64_shaped_answer_is_refused_with_a_keepdim_hint(capsys):

@@ -3,22 +3,11 @@ torch when no kata is collected."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, lay_out
-
-
-def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    environ.update(env)
-    return subprocess.run(
-        [sys.executable, *args], cwd=cwd, env=environ, capture_output=True, text=True, timeout=120
-    )
+from helpers import ROOT, lay_out, run_python
 
 
 def checkout(where: Path) -> Path:
@@ -36,28 +25,30 @@ def test_importing_the_package_and_its_plugin_does_not_import_torch(tmp_path):
         "import sys, pytest_ninja, pytest_ninja.plugin, pytest_ninja.catalogue; "
         "print('torch' in sys.modules)"
     )
-    assert run(["-c", code], tmp_path).stdout.strip() == "False"
+    assert run_python(["-c", code], tmp_path).stdout.strip() == "False"
 
 
 def test_an_unrelated_pytest_run_does_not_import_torch(tmp_path):
     (tmp_path / "test_other.py").write_text(
         "import sys\n\ndef test_no_torch():\n    assert 'torch' not in sys.modules\n"
     )
-    done = run(["-m", "pytest", "-p", "no:cacheprovider", "test_other.py"], tmp_path)
+    done = run_python(["-m", "pytest", "-p", "no:cacheprovider", "test_other.py"], tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ninja" in done.stdout  # the plugin was loaded, and still nothing heavy
 
 
 def test_an_installed_dojo_with_the_checkouts_conftest_registers_once(tmp_path):
     checkout(tmp_path)
-    done = run(["-m", "pytest", "katas/07_backward_tanh.py", "-p", "no:cacheprovider"], tmp_path)
+    done = run_python(
+        ["-m", "pytest", "katas/07_backward_tanh.py", "-p", "no:cacheprovider"], tmp_path
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
 
 
 def test_a_plain_checkout_loads_the_plugin_from_its_conftest(tmp_path):
     checkout(tmp_path)
-    done = run(
+    done = run_python(
         ["-m", "pytest", "katas/07_backward_tanh.py", "-p", "no:cacheprovider"],
         tmp_path,
         PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
@@ -70,7 +61,7 @@ def test_a_plain_checkout_loads_the_plugin_from_its_conftest(tmp_path):
 def test_no_ninja_switches_the_plugin_off_in_a_checkout(tmp_path, autoload):
     checkout(tmp_path)
     env = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": autoload} if autoload else {}
-    done = run(
+    done = run_python(
         ["-m", "pytest", "katas", "-p", "no:ninja", "-p", "no:cacheprovider"], tmp_path, **env
     )
     assert done.returncode == pytest.ExitCode.NO_TESTS_COLLECTED, done.stdout + done.stderr

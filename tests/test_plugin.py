@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from helpers import SOLUTIONS, lay_out
+from helpers import SOLUTIONS, dojo, lay_out
 
 from pytest_ninja.catalogue import KATAS, total_checks
 
@@ -22,26 +22,24 @@ def write_kata(pytester: pytest.Pytester, filename: str, source: str, folder: st
 def test_every_solution_passes_both_phases(pytester: pytest.Pytester):
     for f in SOLUTIONS.glob("[0-9][0-9]_*.py"):
         (pytester.path / f.name).write_text(f.read_text())
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = dojo(pytester)
     result.assert_outcomes(passed=total_checks())
     result.stdout.fnmatch_lines(["*14/14 katas, 35/35 checks", "*every kata passed*"])
 
 
 def test_every_stub_reports_todo_and_the_run_fails(pytester: pytest.Pytester):
     lay_out(pytester.path)
-    result = pytester.runpytest("katas", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert result.parseoutcomes() == {"todo": total_checks()}
-    result.stdout.fnmatch_lines(
-        ["*01 backward_loss * todo * 0/1", "*0/14 katas, 0/35 checks"]
-    )
+    result.stdout.fnmatch_lines(["*01 backward_loss * todo * 0/1", "*0/14 katas, 0/35 checks"])
     result.stdout.no_fnmatch_line("*Traceback*")
     result.stdout.no_fnmatch_line("*NotImplementedError*")
 
 
 def test_a_todo_check_says_todo_in_one_line(pytester: pytest.Pytester):
     lay_out(pytester.path)
-    result = pytester.runpytest("katas", "-v", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas", "-v")
     result.stdout.fnmatch_lines(
         [
             "katas/07_backward_tanh.py::dhpreact TODO*",
@@ -53,7 +51,7 @@ def test_a_todo_check_says_todo_in_one_line(pytester: pytest.Pytester):
 
 def test_replacing_one_stub_by_its_solution_turns_exactly_its_checks_green(pytester):
     lay_out(pytester.path, solved=("09_backward_bn_stats",))
-    result = pytester.runpytest("katas", "-v", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas", "-v")
     assert result.parseoutcomes() == {"passed": 6, "todo": total_checks() - 6}
     result.stdout.fnmatch_lines(
         [
@@ -73,7 +71,7 @@ def test_a_wrong_answer_fails_with_the_lecture_line_and_the_worst_entry(pytester
             return (1 - hpreact**2) * dh
     """,
     )
-    result = pytester.runpytest("katas", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -93,7 +91,7 @@ def test_a_wrong_shape_fails_with_the_shape_and_a_keepdim_hint(pytester):
         .replace("dbnbias = dhpreact.sum(0, keepdim=True)", "dbnbias = dhpreact.sum(0)")
     )
     write_kata(pytester, "08_backward_bn_affine.py", source)
-    result = pytester.runpytest("katas", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(
         ["dbnbias has shape (64,) but must have shape (1, 64): *keepdim=True*"]
@@ -109,7 +107,7 @@ def test_a_parameter_the_kata_does_not_offer_is_refused_by_name(pytester):
             return dhpreact
     """,
     )
-    result = pytester.runpytest("katas", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -128,7 +126,7 @@ def test_a_missing_parameter_is_named(pytester):
             return (1 - h**2) * dh
     """,
     )
-    result = pytester.runpytest("katas", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas")
     result.stdout.fnmatch_lines(["*backward_tanh is missing the parameter `hpreact`*"])
 
 
@@ -139,7 +137,7 @@ def test_a_near_zero_gradient_answered_with_zeros_is_caught_by_the_stress_phase(
         .replace("db1 = dhprebn.sum(0)", "db1 = b1 * 0")
     )
     write_kata(pytester, "10_backward_linear1.py", source)
-    result = pytester.runpytest("katas", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(
         ["db1 | exact: False | approximate: False*", "failed in the stress phase*"]
@@ -157,7 +155,7 @@ def test_a_broken_kata_file_errors_clearly_and_the_others_are_still_graded(pytes
         "04_backward_exp.py",
         "def backward_expo(norm_logits, counts, dcounts):\n    pass\n",
     )
-    result = pytester.runpytest("katas", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas")
     outcomes = result.parseoutcomes()
     assert outcomes["passed"] == 1 and outcomes["failed"] == 3
     result.stdout.fnmatch_lines_random(
@@ -180,7 +178,7 @@ def test_an_exception_in_the_kata_is_one_line_pointing_at_the_learners_line(pyte
             return x
     """,
     )
-    result = pytester.runpytest("katas", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas")
     result.stdout.fnmatch_lines(
         [
             "*backward_tanh raised ZeroDivisionError: division by zero "
@@ -198,9 +196,9 @@ def test_a_dict_can_be_filled_one_key_at_a_time(pytester):
             return {"db2": dlogits.sum(0), "dW2": None}
     """,
     )
-    result = pytester.runpytest("katas", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas")
     assert result.parseoutcomes() == {"passed": 1, "todo": 2}
-    result.stdout.fnmatch_lines(["*06 backward_linear2 * failed * 1/3"])
+    result.stdout.fnmatch_lines(["*06 backward_linear2 * todo * 1/3"])
 
 
 def test_a_misspelled_key_is_named_with_a_suggestion(pytester):
@@ -212,13 +210,13 @@ def test_a_misspelled_key_is_named_with_a_suggestion(pytester):
             return {"dB2": dlogits.sum(0)}
     """,
     )
-    result = pytester.runpytest("katas", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas")
     result.stdout.fnmatch_lines(["*unknown key `dB2` (did you mean `db2`?)*"])
 
 
 def test_check_ids_are_the_file_and_the_gradient(pytester):
     lay_out(pytester.path)
-    result = pytester.runpytest("katas", "--collect-only", "-q", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas", "--collect-only", "-q")
     result.stdout.fnmatch_lines(["katas/09_backward_bn_stats.py::dbnvar"])
     ids = [line for line in result.outlines if "::" in line]
     assert len(ids) == total_checks()
@@ -228,7 +226,7 @@ def test_check_ids_are_the_file_and_the_gradient(pytester):
 def test_kata_files_of_the_same_name_are_graded_side_by_side(pytester):
     lay_out(pytester.path)
     lay_out(pytester.path, solved=tuple(k.id for k in KATAS), folder="solutions")
-    result = pytester.runpytest("katas", "solutions", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas", "solutions")
     assert result.parseoutcomes() == {"passed": total_checks(), "todo": total_checks()}
 
 
@@ -236,19 +234,19 @@ def test_a_kata_file_named_on_the_command_line_is_not_imported_by_pytests_collec
     lay_out(pytester.path, solved=("07_backward_tanh",))
     path = pytester.path / "katas" / "07_backward_tanh.py"
     path.write_text(path.read_text() + "\n\ndef test_not_a_test():\n    assert False\n")
-    result = pytester.runpytest(str(path), "-p", "no:cacheprovider")
+    result = dojo(pytester, str(path))
     result.assert_outcomes(passed=1)
 
 
 def test_the_plugin_can_be_switched_off(pytester):
     lay_out(pytester.path)
-    result = pytester.runpytest("katas", "-p", "no:ninja", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas", "-p", "no:ninja")
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
 
 
 def test_a_non_kata_file_is_left_to_pytest(pytester):
     pytester.makepyfile(test_other="def test_ok():\n    assert True\n")
     write_kata(pytester, "99_backward_nothing.py", "x = 1\n")
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = dojo(pytester)
     result.assert_outcomes(passed=1)
     result.stdout.no_fnmatch_line("*dojo:*")

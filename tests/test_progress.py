@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 
 import pytest
-from helpers import SOLUTIONS, lay_out, result_of
+from helpers import SOLUTIONS, dojo, lay_out, result_of
 
 from pytest_ninja import progress as progress_file
 from pytest_ninja.catalogue import BY_ID, KATAS
@@ -60,14 +60,27 @@ def test_a_file_of_the_previous_version_is_read_as_it_was(tmp_path):
     v1 = {
         "format": "pytest-ninja/progress/1",
         "katas": {
-            "07_backward_tanh": {"first_passed": "2026-11-30T10:00:00", "runs": 4,
-                                 "failed_in_a_row": 0, "status": "passed",
-                                 "checks": {"dhpreact": "pass"}, "hint_level": 2},
-            "09_backward_bn_stats": {"first_passed": None, "runs": 2, "failed_in_a_row": 2,
-                                     "status": "failed",
-                                     "checks": {"dbnvar_inv": "pass", "dbnvar": "fail",
-                                                "dhprebn": "error", "dbndiff": "todo"},
-                                     "hint_level": 0},
+            "07_backward_tanh": {
+                "first_passed": "2026-11-30T10:00:00",
+                "runs": 4,
+                "failed_in_a_row": 0,
+                "status": "passed",
+                "checks": {"dhpreact": "pass"},
+                "hint_level": 2,
+            },
+            "09_backward_bn_stats": {
+                "first_passed": None,
+                "runs": 2,
+                "failed_in_a_row": 2,
+                "status": "failed",
+                "checks": {
+                    "dbnvar_inv": "pass",
+                    "dbnvar": "fail",
+                    "dhprebn": "error",
+                    "dbndiff": "todo",
+                },
+                "hint_level": 0,
+            },
         },
     }
     (tmp_path / progress_file.FILENAME).write_text(json.dumps(v1))
@@ -75,7 +88,11 @@ def test_a_file_of_the_previous_version_is_read_as_it_was(tmp_path):
     assert p.warning == ""
     assert p.status(TANH) is P and p.katas["07_backward_tanh"].hint_level == 2
     assert p.katas["09_backward_bn_stats"].checks == {
-        "dbnvar_inv": P, "dbnvar": F, "dhprebn": E, "dbndiff": T}
+        "dbnvar_inv": P,
+        "dbnvar": F,
+        "dhprebn": E,
+        "dbndiff": T,
+    }
     assert p.katas["09_backward_bn_stats"].failed_in_a_row == 2
     progress_file.save(tmp_path, p)
     saved = json.loads((tmp_path / progress_file.FILENAME).read_text())
@@ -98,14 +115,22 @@ def test_a_second_damaged_file_never_overwrites_the_first_backup(tmp_path):
         (tmp_path / progress_file.FILENAME).write_text(content)
         progress_file.load(tmp_path)
     kept = {f.name: f.read_text() for f in tmp_path.iterdir()}
-    assert kept == {".ninja-progress.json.damaged": "{first",
-                    ".ninja-progress.json.damaged-2": "{second",
-                    ".ninja-progress.json.damaged-3": "{third"}
+    assert kept == {
+        ".ninja-progress.json.damaged": "{first",
+        ".ninja-progress.json.damaged-2": "{second",
+        ".ninja-progress.json.damaged-3": "{third",
+    }
 
 
-GOOD = {"first_passed": "2026-11-30T10:00:00", "runs": 3, "failed_in_a_row": 1,
-        "hint_level": 1, "worked_at": 1764500000.5, "digest": "abc",
-        "checks": {"dhpreact": "failed"}}
+GOOD = {
+    "first_passed": "2026-11-30T10:00:00",
+    "runs": 3,
+    "failed_in_a_row": 1,
+    "hint_level": 1,
+    "worked_at": 1764500000.5,
+    "digest": "abc",
+    "checks": {"dhpreact": "failed"},
+}
 JSON_VALUES = [None, True, False, 0, -1, 2.5, "30", "", [], [1], {}, {"a": 1}]
 
 
@@ -118,8 +143,10 @@ def _is_valid(field, value):
 @pytest.mark.parametrize("value", JSON_VALUES, ids=repr)
 def test_every_field_of_every_json_type_is_kept_or_dropped_alone(tmp_path, field, value):
     entry = {**GOOD, field: value}
-    doc = {"format": progress_file.FORMAT,
-           "katas": {"07_backward_tanh": entry, "01_backward_loss": dict(GOOD, checks={})}}
+    doc = {
+        "format": progress_file.FORMAT,
+        "katas": {"07_backward_tanh": entry, "01_backward_loss": dict(GOOD, checks={})},
+    }
     (tmp_path / progress_file.FILENAME).write_text(json.dumps(doc))
     p = progress_file.load(tmp_path)  # never raises
     kept = p.katas["07_backward_tanh"]
@@ -141,9 +168,14 @@ def test_every_field_of_every_json_type_is_kept_or_dropped_alone(tmp_path, field
 
 @pytest.mark.parametrize("value", [*JSON_VALUES, "passed", "pass", "maybe"], ids=repr)
 def test_every_check_status_of_every_json_type_is_kept_or_dropped_alone(tmp_path, value):
-    doc = {"format": progress_file.FORMAT,
-           "katas": {"09_backward_bn_stats": {"checks": {"dbnvar": value, "dhprebn": "passed",
-                                                          "dnothing": "passed"}}}}
+    doc = {
+        "format": progress_file.FORMAT,
+        "katas": {
+            "09_backward_bn_stats": {
+                "checks": {"dbnvar": value, "dhprebn": "passed", "dnothing": "passed"}
+            }
+        },
+    }
     (tmp_path / progress_file.FILENAME).write_text(json.dumps(doc))
     p = progress_file.load(tmp_path)
     checks = p.katas["09_backward_bn_stats"].checks
@@ -154,8 +186,10 @@ def test_every_check_status_of_every_json_type_is_kept_or_dropped_alone(tmp_path
 
 @pytest.mark.parametrize("value", JSON_VALUES, ids=repr)
 def test_a_kata_entry_or_the_katas_of_any_other_type_are_dropped_with_a_warning(tmp_path, value):
-    for doc in ({"format": progress_file.FORMAT, "katas": {"07_backward_tanh": value}},
-                {"format": progress_file.FORMAT, "katas": value}):
+    for doc in (
+        {"format": progress_file.FORMAT, "katas": {"07_backward_tanh": value}},
+        {"format": progress_file.FORMAT, "katas": value},
+    ):
         (tmp_path / progress_file.FILENAME).write_text(json.dumps(doc))
         p = progress_file.load(tmp_path)
         if isinstance(value, dict) and value in ({}, {"a": 1}):
@@ -207,26 +241,31 @@ def test_the_panel_fits_in_80_columns():
 
 def test_progress_persists_across_runs_so_one_file_still_shows_the_whole_dojo(pytester):
     lay_out(pytester.path, solved=("01_backward_loss", "02_backward_log"))
-    pytester.runpytest("katas", "-p", "no:cacheprovider")
-    result = pytester.runpytest("katas/02_backward_log.py", "-p", "no:cacheprovider")
-    result.stdout.fnmatch_lines(["*01 backward_loss * passed * 1/1  (earlier run)",
-                                 "*02 backward_log * passed * 1/1",
-                                 "*2/14 katas, 2/35 checks"])
+    dojo(pytester, "katas")
+    result = dojo(pytester, "katas/02_backward_log.py")
+    result.stdout.fnmatch_lines(
+        [
+            "*01 backward_loss * passed * 1/1  (earlier run)",
+            "*02 backward_log * passed * 1/1",
+            "*2/14 katas, 2/35 checks",
+        ]
+    )
 
 
 def test_a_kata_that_breaks_after_passing_is_flagged_regressed(pytester):
     katas = lay_out(pytester.path, solved=("07_backward_tanh",))
-    pytester.runpytest("katas", "-p", "no:cacheprovider")
+    dojo(pytester, "katas")
     (katas / "07_backward_tanh.py").write_text(
-        "def backward_tanh(hpreact, h, dh):\n    return (1 - hpreact**2) * dh\n")
-    result = pytester.runpytest("katas", "-k", "dhpreact", "-p", "no:cacheprovider")
+        "def backward_tanh(hpreact, h, dh):\n    return (1 - hpreact**2) * dh\n"
+    )
+    result = dojo(pytester, "katas", "-k", "dhpreact")
     result.stdout.fnmatch_lines(["*07 backward_tanh * regressed * 0/1"])
 
 
 def test_a_damaged_progress_file_is_rebuilt_with_a_warning(pytester):
     katas = lay_out(pytester.path)
     (katas / progress_file.FILENAME).write_text("{broken")
-    result = pytester.runpytest("katas", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas")
     result.stdout.fnmatch_lines(["*warning: .ninja-progress.json was damaged*"])
     assert (katas / ".ninja-progress.json.damaged").read_text() == "{broken"
     assert progress_file.load(katas).warning == ""
@@ -234,16 +273,17 @@ def test_a_damaged_progress_file_is_rebuilt_with_a_warning(pytester):
 
 def test_folders_other_than_katas_keep_no_progress(pytester):
     lay_out(pytester.path, folder="attempts")
-    pytester.runpytest("attempts", "-p", "no:cacheprovider")
+    dojo(pytester, "attempts")
     assert not (pytester.path / "attempts" / progress_file.FILENAME).exists()
 
 
 def test_after_three_failed_runs_the_panel_shows_the_first_hint(pytester):
     katas = lay_out(pytester.path)
     (katas / "01_backward_loss.py").write_text(
-        "def backward_loss(logprobs, Yb, n):\n    return logprobs * 0\n")
+        "def backward_loss(logprobs, Yb, n):\n    return logprobs * 0\n"
+    )
     for run in range(3):
-        result = pytester.runpytest("katas/01_backward_loss.py", "-p", "no:cacheprovider")
+        result = dojo(pytester, "katas/01_backward_loss.py")
         hinted = any("hint: " in line for line in result.outlines)
         assert hinted == (run == 2), run
     result.stdout.fnmatch_lines(["*hint: The loss only sees n entries*"])

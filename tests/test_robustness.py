@@ -6,94 +6,162 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from helpers import lay_out
+from helpers import dojo, lay_out
 
 BAD = {
-    "endless_loop": ("07_backward_tanh.py", """
+    "endless_loop": (
+        "07_backward_tanh.py",
+        """
         def backward_tanh(hpreact, h, dh):
             while True:
                 pass
-        """, "backward_tanh ran for more than 0.5 s and was stopped: an endless loop?"),
-    "swallowing_loop": ("07_backward_tanh.py", """
+        """,
+        "backward_tanh ran for more than 0.5 s and was stopped: an endless loop?",
+    ),
+    "swallowing_loop": (
+        "07_backward_tanh.py",
+        """
         def backward_tanh(hpreact, h, dh):
             while True:
                 try:
                     pass
                 except Exception:
                     pass
-        """, "ran for more than 0.5 s"),
-    "system_exit": ("07_backward_tanh.py", """
+        """,
+        "ran for more than 0.5 s",
+    ),
+    "system_exit": (
+        "07_backward_tanh.py",
+        """
         import sys
 
         def backward_tanh(hpreact, h, dh):
             sys.exit(3)
-        """, "backward_tanh raised SystemExit: 3 (07_backward_tanh.py:5: sys.exit(3))"),
-    "keyboard_interrupt": ("07_backward_tanh.py", """
+        """,
+        "backward_tanh raised SystemExit: 3 (07_backward_tanh.py:5: sys.exit(3))",
+    ),
+    "keyboard_interrupt": (
+        "07_backward_tanh.py",
+        """
         def backward_tanh(hpreact, h, dh):
             raise KeyboardInterrupt
-        """, "backward_tanh raised KeyboardInterrupt"),
-    "in_place": ("07_backward_tanh.py", """
+        """,
+        "backward_tanh raised KeyboardInterrupt",
+    ),
+    "in_place": (
+        "07_backward_tanh.py",
+        """
         def backward_tanh(hpreact, h, dh):
             dh *= 1 - h**2
             return dh
-        """, "changed its input `dh` in place"),
-    "autograd": ("07_backward_tanh.py", """
+        """,
+        "changed its input `dh` in place",
+    ),
+    "autograd": (
+        "07_backward_tanh.py",
+        """
         import torch
 
         def backward_tanh(hpreact, h, dh):
             out = torch.tanh(hpreact)
             out.backward(dh)
             return hpreact.grad
-        """, "autograd is switched off in the dojo"),
-    "returns_a_list": ("07_backward_tanh.py", """
+        """,
+        "autograd is switched off in the dojo",
+    ),
+    "returns_a_list": (
+        "07_backward_tanh.py",
+        """
         def backward_tanh(hpreact, h, dh):
             return ((1 - h**2) * dh).tolist()
-        """, "dhpreact must be a tensor of shape (32, 64), not a list"),
-    "returns_a_number": ("07_backward_tanh.py", """
+        """,
+        "dhpreact must be a tensor of shape (32, 64), not a list",
+    ),
+    "returns_a_number": (
+        "07_backward_tanh.py",
+        """
         def backward_tanh(hpreact, h, dh):
             return 0.5
-        """, "not a float"),
-    "returns_a_tuple": ("06_backward_linear2.py", """
+        """,
+        "not a float",
+    ),
+    "returns_a_tuple": (
+        "06_backward_linear2.py",
+        """
         def backward_linear2(h, W2, b2, dlogits):
             return dlogits @ W2.T, h.T @ dlogits, dlogits.sum(0)
-        """, "must return a dict keyed by dh, dW2, db2; it returned a tuple"),
-    "huge_allocation": ("07_backward_tanh.py", """
+        """,
+        "must return a dict keyed by dh, dW2, db2; it returned a tuple",
+    ),
+    "huge_allocation": (
+        "07_backward_tanh.py",
+        """
         import torch
 
         def backward_tanh(hpreact, h, dh):
             return torch.empty(10**15)
-        """, "backward_tanh raised RuntimeError"),
-    "another_device": ("07_backward_tanh.py", """
+        """,
+        "backward_tanh raised RuntimeError",
+    ),
+    "another_device": (
+        "07_backward_tanh.py",
+        """
         import torch
 
         def backward_tanh(hpreact, h, dh):
             return torch.empty(h.shape, device="meta")
-        """, "dhpreact is on meta, the dojo grades on cpu: return it with .to('cpu')"),
-    "float16": ("07_backward_tanh.py", """
+        """,
+        "dhpreact is on meta, the dojo grades on cpu: return it with .to('cpu')",
+    ),
+    "float16": (
+        "07_backward_tanh.py",
+        """
         def backward_tanh(hpreact, h, dh):
             return ((1 - h**2) * dh).half()
-        """, "dhpreact is a float16 tensor: return float32 or float64 (too coarse"),
-    "integer": ("07_backward_tanh.py", """
+        """,
+        "dhpreact is a float16 tensor: return float32 or float64 (too coarse",
+    ),
+    "integer": (
+        "07_backward_tanh.py",
+        """
         def backward_tanh(hpreact, h, dh):
             return dh.long()
-        """, "dhpreact is an int64 tensor: return float32 or float64"),
-    "misspelled_key": ("06_backward_linear2.py", """
+        """,
+        "dhpreact is an int64 tensor: return float32 or float64",
+    ),
+    "misspelled_key": (
+        "06_backward_linear2.py",
+        """
         def backward_linear2(h, W2, b2, dlogits):
             return {"dW_2": h.T @ dlogits}
-        """, "unknown key `dW_2` (did you mean `dW2`?)"),
-    "import_time_error": ("07_backward_tanh.py", """
+        """,
+        "unknown key `dW_2` (did you mean `dW2`?)",
+    ),
+    "import_time_error": (
+        "07_backward_tanh.py",
+        """
         import nonexistent_module_for_the_dojo
-        """, "07_backward_tanh.py fails on import: ModuleNotFoundError"),
-    "renamed_function": ("07_backward_tanh.py", """
+        """,
+        "07_backward_tanh.py fails on import: ModuleNotFoundError",
+    ),
+    "renamed_function": (
+        "07_backward_tanh.py",
+        """
         def backward_tan(hpreact, h, dh):
             return dh
-        """, "has no function `backward_tanh` (it defines backward_tan)"),
-    "prints_a_lot": ("07_backward_tanh.py", """
+        """,
+        "has no function `backward_tanh` (it defines backward_tan)",
+    ),
+    "prints_a_lot": (
+        "07_backward_tanh.py",
+        """
         def backward_tanh(hpreact, h, dh):
             for i in range(20000):
                 print("debugging", i)
             return (1 - h**2) * dh
-        """, None),
+        """,
+        None,
+    ),
 }
 
 
@@ -103,7 +171,7 @@ def test_a_bad_kata_gets_one_clear_line_and_the_rest_is_graded(pytester, case):
     katas = lay_out(pytester.path, solved=("01_backward_loss",))
     (katas / filename).write_text(textwrap.dedent(source))
     limit = "0.5" if "loop" in case else "10"
-    result = pytester.runpytest("katas", "--ninja-timeout", limit, "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas", "--ninja-timeout", limit)
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed", 0) >= 1  # 01 is still graded
     if says is None:
@@ -119,22 +187,42 @@ def test_a_bad_kata_gets_one_clear_line_and_the_rest_is_graded(pytester, case):
 def test_the_time_limit_can_be_set_in_the_ini_file(pytester):
     katas = lay_out(pytester.path)
     (katas / "07_backward_tanh.py").write_text(
-        "def backward_tanh(hpreact, h, dh):\n    while True:\n        pass\n")
+        "def backward_tanh(hpreact, h, dh):\n    while True:\n        pass\n"
+    )
     pytester.makeini("[pytest]\nninja_timeout = 0.3\n")
-    result = pytester.runpytest("katas/07_backward_tanh.py", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas/07_backward_tanh.py")
     result.stdout.fnmatch_lines(["*ran for more than 0.3 s*"])
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "nan"])
+def test_a_bad_time_limit_in_the_ini_file_is_an_error_naming_where_it_came_from(pytester, value):
+    lay_out(pytester.path)
+    pytester.makeini(f"[pytest]\nninja_timeout = {value}\n")
+    result = dojo(pytester, "katas")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*pytest-ninja: ninja_timeout in tox.ini is {value!r}*"])
+    assert "Traceback" not in result.stderr.str()
+
+
+def test_a_bad_time_limit_flag_is_an_error_naming_the_flag(pytester):
+    lay_out(pytester.path)
+    result = dojo(pytester, "katas", "--ninja-timeout", "-2")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*pytest-ninja: --ninja-timeout is '-2.0'*"])
 
 
 def test_a_kata_that_changes_its_inputs_does_not_corrupt_the_next_one(pytester):
     katas = lay_out(pytester.path, solved=("07_backward_tanh", "08_backward_bn_affine"))
-    (katas / "06_backward_linear2.py").write_text(textwrap.dedent("""
+    (katas / "06_backward_linear2.py").write_text(
+        textwrap.dedent("""
         def backward_linear2(h, W2, b2, dlogits):
             h.zero_()
             W2.zero_()
             dlogits.zero_()
             return {"dh": h, "dW2": W2, "db2": b2}
-        """))
-    result = pytester.runpytest("katas", "-p", "no:cacheprovider")
+        """)
+    )
+    result = dojo(pytester, "katas")
     assert result.parseoutcomes()["passed"] == 4
     result.stdout.fnmatch_lines(["*changed its input `h` in place*"])
 
@@ -161,21 +249,22 @@ def test_a_shortcut_is_refused_before_the_kata_runs(pytester, line):
     katas = lay_out(pytester.path, solved=("07_backward_tanh",))
     path = katas / "07_backward_tanh.py"
     path.write_text(line + "\n\n" + path.read_text())
-    result = pytester.runpytest("katas/07_backward_tanh.py", "-p", "no:cacheprovider")
+    result = dojo(pytester, "katas/07_backward_tanh.py")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([f"*07_backward_tanh.py:*{SHORTCUTS[line]}*"])
 
 
 def test_the_kata_sees_no_reference_answer_in_its_inputs_or_its_frames(pytester):
     katas = lay_out(pytester.path)
-    (katas / "07_backward_tanh.py").write_text(textwrap.dedent("""
+    (katas / "07_backward_tanh.py").write_text(
+        textwrap.dedent("""
         def backward_tanh(hpreact, h, dh):
             for t in (hpreact, h, dh):
                 assert t.grad is None and not t.requires_grad and t.grad_fn is None
             return (1 - h**2) * dh
-        """))
-    pytester.runpytest("katas/07_backward_tanh.py", "-p", "no:cacheprovider").assert_outcomes(
-        passed=1)
+        """)
+    )
+    dojo(pytester, "katas/07_backward_tanh.py").assert_outcomes(passed=1)
 
 
 def test_a_real_ctrl_c_from_the_user_still_stops_the_run(tmp_path):
@@ -188,11 +277,17 @@ def test_a_real_ctrl_c_from_the_user_still_stops_the_run(tmp_path):
     katas = lay_out(tmp_path, solved=("01_backward_loss",))
     (katas / "07_backward_tanh.py").write_text(
         "import time\n\ndef backward_tanh(hpreact, h, dh):\n    print('started', flush=True)\n"
-        "    time.sleep(60)\n")
+        "    time.sleep(60)\n"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    proc = subprocess.Popen([sys.executable, "-m", "pytest", "katas", "-s", "-p",
-                             "no:cacheprovider", "--ninja-timeout", "0"], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "katas", "-s", "--ninja-timeout", "0"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     for line in proc.stdout:
         if "started" in line:
             break
@@ -209,12 +304,15 @@ def test_pytest_timeouts_backstop_stops_a_kata_once_for_all_its_checks(pytester)
     katas = lay_out(pytester.path)
     (katas / "09_backward_bn_stats.py").write_text(
         "def backward_bn_stats(hprebn, bnmeani, bndiff, bndiff2, bnvar, bnvar_inv, n, dbnraw):\n"
-        "    while True:\n        pass\n")
+        "    while True:\n        pass\n"
+    )
     started = time.monotonic()
-    result = pytester.runpytest("katas/09_backward_bn_stats.py", "--ninja-timeout", "0",
-                                "--timeout", "1", "-p", "no:cacheprovider")
+    result = dojo(
+        pytester, "katas/09_backward_bn_stats.py", "--ninja-timeout", "0", "--timeout", "1"
+    )
     assert time.monotonic() - started < 4  # one wait of 1 s, not one per check
     result.assert_outcomes(failed=6)
     result.stdout.fnmatch_lines(
-        ["*backward_bn_stats was stopped by pytest-timeout's time limit (Timeout (>1.0s)*"])
+        ["*backward_bn_stats was stopped by pytest-timeout's time limit (Timeout (>1.0s)*"]
+    )
     result.stdout.no_fnmatch_line("*INTERNALERROR*")

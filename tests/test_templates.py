@@ -13,16 +13,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import SOLUTIONS
-from test_ci import actionlint
-from test_classroom import valid_classroom, valid_gradescope
+from helpers import SOLUTIONS, actionlint, valid_classroom, valid_gradescope
 
 from pytest_ninja import commands
 
 
 def make_template(where: Path, katas: str = "", points: str = "", install=None) -> Path:
-    args = argparse.Namespace(directory=str(where), classroom=True, katas=katas, points=points,
-                              install=install)
+    args = argparse.Namespace(
+        directory=str(where), classroom=True, katas=katas, points=points, install=install
+    )
     assert commands.init(args) == 0
     return where
 
@@ -61,17 +60,31 @@ def test_the_fallback_hands_the_reporter_a_valid_error_document(template):
     doc = json.loads(base64.b64decode(encoded))
     valid_classroom(doc)
     assert doc["status"] == "error" and doc["max_score"] == 5.0
-    assert [t["name"] for t in doc["tests"]] == ["07_backward_tanh", "09_backward_bn_stats",
-                                                 "12_backward_cross_entropy"]
+    assert [t["name"] for t in doc["tests"]] == [
+        "07_backward_tanh",
+        "09_backward_bn_stats",
+        "12_backward_cross_entropy",
+    ]
 
 
 def test_autograding_json_has_one_entry_per_kata(template):
     doc = json.loads((template / ".github/classroom/autograding.json").read_text())
-    assert [t["name"] for t in doc["tests"]] == ["07_backward_tanh", "09_backward_bn_stats",
-                                                 "12_backward_cross_entropy"]
+    assert [t["name"] for t in doc["tests"]] == [
+        "07_backward_tanh",
+        "09_backward_bn_stats",
+        "12_backward_cross_entropy",
+    ]
     for t in doc["tests"]:
-        assert set(t) == {"name", "setup", "run", "input", "output", "comparison", "timeout",
-                          "points"}
+        assert set(t) == {
+            "name",
+            "setup",
+            "run",
+            "input",
+            "output",
+            "comparison",
+            "timeout",
+            "points",
+        }
         assert t["comparison"] in ("included", "exact", "regex") and t["input"] == ""
         assert "--ninja-kata" in t["run"] and isinstance(t["points"], int)
     assert [t["points"] for t in doc["tests"]] == [1, 3, 1]
@@ -91,14 +104,20 @@ def test_gradescope_scripts_are_executable_shell_and_note_the_memory(template):
 def test_where_graders_install_the_dojo_from_is_a_parameter(tmp_path):
     source = "pytest-ninja @ https://example.org/pytest_ninja-0.1.0-py3-none-any.whl"
     t = make_template(tmp_path / "a", install=source)
-    for name in (".github/workflows/classroom.yml", "gradescope/setup.sh",
-                 ".github/classroom/autograding.json"):
+    for name in (
+        ".github/workflows/classroom.yml",
+        "gradescope/setup.sh",
+        ".github/classroom/autograding.json",
+    ):
         assert source in (t / name).read_text()
 
 
 def test_the_subset_is_the_workspace(template):
     assert sorted(p.name for p in (template / "katas").glob("*.py")) == [
-        "07_backward_tanh.py", "09_backward_bn_stats.py", "12_backward_cross_entropy.py"]
+        "07_backward_tanh.py",
+        "09_backward_bn_stats.py",
+        "12_backward_cross_entropy.py",
+    ]
 
 
 def test_a_template_with_one_kata_solved_and_one_wrong_scores_alike_everywhere(
@@ -106,9 +125,11 @@ def test_a_template_with_one_kata_solved_and_one_wrong_scores_alike_everywhere(
 ):
     shutil.copytree(template, pytester.path, dirs_exist_ok=True)
     (pytester.path / "katas/09_backward_bn_stats.py").write_text(
-        (SOLUTIONS / "09_backward_bn_stats.py").read_text())
+        (SOLUTIONS / "09_backward_bn_stats.py").read_text()
+    )
     (pytester.path / "katas/07_backward_tanh.py").write_text(
-        "def backward_tanh(hpreact, h, dh):\n    return (1 - hpreact**2) * dh\n")
+        "def backward_tanh(hpreact, h, dh):\n    return (1 - hpreact**2) * dh\n"
+    )
     output = pytester.path / "github_output"
     monkeypatch.setenv("GITHUB_OUTPUT", str(output))
     workflow = (pytester.path / ".github/workflows/classroom.yml").read_text()
@@ -119,8 +140,11 @@ def test_a_template_with_one_kata_solved_and_one_wrong_scores_alike_everywhere(
     doc = json.loads(base64.b64decode(output.read_text().strip().removeprefix("result=")))
     valid_classroom(doc)
     scores = {t["name"]: t["score"] for t in doc["tests"]}
-    assert scores == {"07_backward_tanh": 0.0, "09_backward_bn_stats": 3.0,
-                      "12_backward_cross_entropy": 0.0}
+    assert scores == {
+        "07_backward_tanh": 0.0,
+        "09_backward_bn_stats": 3.0,
+        "12_backward_cross_entropy": 0.0,
+    }
     assert doc["max_score"] == 5.0
     results = pytester.path / "results.json"
     run = (pytester.path / "gradescope/run_autograder").read_text()
