@@ -21,6 +21,7 @@ class Kata:
 
     number: int
     name: str
+    title: str  # what the kata is, in a few words: the stub's first line
     exercise: int
     reverses: tuple[str, ...]  # the forward lines, as in the lecture
     inputs: tuple[str, ...]  # the function's parameters, exactly
@@ -41,144 +42,166 @@ class Kata:
         return tuple(f"d{t}" for t in self.frontier if t != "loss")
 
 
-def _kata(number, name, exercise, reverses, inputs, outputs, frontier) -> Kata:
-    return Kata(
-        number,
-        name,
-        exercise,
-        tuple(reverses),
-        tuple(inputs.split()),
-        tuple(outputs.split()),
-        tuple(frontier.split()),
-    )
-
-
 KATAS: tuple[Kata, ...] = (
-    _kata(
-        1,
-        "backward_loss",
-        1,
-        ["loss = -logprobs[range(n), Yb].mean()"],
-        "logprobs Yb n",
-        "dlogprobs",
-        "loss",
+    Kata(
+        number=1,
+        name="backward_loss",
+        title="back through the loss (exercise 1)",
+        exercise=1,
+        reverses=("loss = -logprobs[range(n), Yb].mean()",),
+        inputs=("logprobs", "Yb", "n"),
+        outputs=("dlogprobs",),
+        frontier=("loss",),
     ),
-    _kata(
-        2, "backward_log", 1, ["logprobs = probs.log()"], "probs dlogprobs", "dprobs", "logprobs"
+    Kata(
+        number=2,
+        name="backward_log",
+        title="back through the log (exercise 1)",
+        exercise=1,
+        reverses=("logprobs = probs.log()",),
+        inputs=("probs", "dlogprobs"),
+        outputs=("dprobs",),
+        frontier=("logprobs",),
     ),
-    _kata(
-        3,
-        "backward_normalize",
-        1,
-        [
+    Kata(
+        number=3,
+        name="backward_normalize",
+        title="back through softmax's normalisation (exercise 1)",
+        exercise=1,
+        reverses=(
             "counts_sum = counts.sum(1, keepdim=True)",
             "counts_sum_inv = counts_sum**-1",
             "probs = counts * counts_sum_inv",
-        ],
-        "counts counts_sum counts_sum_inv dprobs",
-        "dcounts_sum_inv dcounts_sum dcounts",
-        "probs",
+        ),
+        inputs=("counts", "counts_sum", "counts_sum_inv", "dprobs"),
+        outputs=("dcounts_sum_inv", "dcounts_sum", "dcounts"),
+        frontier=("probs",),
     ),
-    _kata(
-        4,
-        "backward_exp",
-        1,
-        ["counts = norm_logits.exp()"],
-        "norm_logits counts dcounts",
-        "dnorm_logits",
-        "counts",
+    Kata(
+        number=4,
+        name="backward_exp",
+        title="back through exp (exercise 1)",
+        exercise=1,
+        reverses=("counts = norm_logits.exp()",),
+        inputs=("norm_logits", "counts", "dcounts"),
+        outputs=("dnorm_logits",),
+        frontier=("counts",),
     ),
-    _kata(
-        5,
-        "backward_max_shift",
-        1,
-        ["logit_maxes = logits.max(1, keepdim=True).values", "norm_logits = logits - logit_maxes"],
-        "logits logit_maxes dnorm_logits",
-        "dlogit_maxes dlogits",
-        "norm_logits",
+    Kata(
+        number=5,
+        name="backward_max_shift",
+        title="back through the max shift (exercise 1)",
+        exercise=1,
+        reverses=(
+            "logit_maxes = logits.max(1, keepdim=True).values",
+            "norm_logits = logits - logit_maxes",
+        ),
+        inputs=("logits", "logit_maxes", "dnorm_logits"),
+        outputs=("dlogit_maxes", "dlogits"),
+        frontier=("norm_logits",),
     ),
-    _kata(
-        6,
-        "backward_linear2",
-        1,
-        ["logits = h @ W2 + b2"],
-        "h W2 b2 dlogits",
-        "dh dW2 db2",
-        "logits",
+    Kata(
+        number=6,
+        name="backward_linear2",
+        title="back through the output layer (exercise 1)",
+        exercise=1,
+        reverses=("logits = h @ W2 + b2",),
+        inputs=("h", "W2", "b2", "dlogits"),
+        outputs=("dh", "dW2", "db2"),
+        frontier=("logits",),
     ),
-    _kata(7, "backward_tanh", 1, ["h = torch.tanh(hpreact)"], "hpreact h dh", "dhpreact", "h"),
-    _kata(
-        8,
-        "backward_bn_affine",
-        1,
-        ["hpreact = bngain * bnraw + bnbias"],
-        "bngain bnraw bnbias dhpreact",
-        "dbngain dbnbias dbnraw",
-        "hpreact",
+    Kata(
+        number=7,
+        name="backward_tanh",
+        title="back through tanh (exercise 1)",
+        exercise=1,
+        reverses=("h = torch.tanh(hpreact)",),
+        inputs=("hpreact", "h", "dh"),
+        outputs=("dhpreact",),
+        frontier=("h",),
     ),
-    _kata(
-        9,
-        "backward_bn_stats",
-        1,
-        [
+    Kata(
+        number=8,
+        name="backward_bn_affine",
+        title="back through BatchNorm's gain and bias (exercise 1)",
+        exercise=1,
+        reverses=("hpreact = bngain * bnraw + bnbias",),
+        inputs=("bngain", "bnraw", "bnbias", "dhpreact"),
+        outputs=("dbngain", "dbnbias", "dbnraw"),
+        frontier=("hpreact",),
+    ),
+    Kata(
+        number=9,
+        name="backward_bn_stats",
+        title="back through BatchNorm's statistics, atom by atom (exercise 1)",
+        exercise=1,
+        reverses=(
             "bnmeani = 1/n * hprebn.sum(0, keepdim=True)",
             "bndiff = hprebn - bnmeani",
             "bndiff2 = bndiff**2",
             "bnvar = 1/(n-1) * bndiff2.sum(0, keepdim=True)",
             "bnvar_inv = (bnvar + 1e-5)**-0.5",
             "bnraw = bndiff * bnvar_inv",
-        ],
-        "hprebn bnmeani bndiff bndiff2 bnvar bnvar_inv n dbnraw",
-        "dbnvar_inv dbnvar dbndiff2 dbndiff dbnmeani dhprebn",
-        "bnraw",
+        ),
+        inputs=("hprebn", "bnmeani", "bndiff", "bndiff2", "bnvar", "bnvar_inv", "n", "dbnraw"),
+        outputs=("dbnvar_inv", "dbnvar", "dbndiff2", "dbndiff", "dbnmeani", "dhprebn"),
+        frontier=("bnraw",),
     ),
-    _kata(
-        10,
-        "backward_linear1",
-        1,
-        ["hprebn = embcat @ W1 + b1"],
-        "embcat W1 b1 dhprebn",
-        "dembcat dW1 db1",
-        "hprebn",
+    Kata(
+        number=10,
+        name="backward_linear1",
+        title="back through the hidden layer (exercise 1)",
+        exercise=1,
+        reverses=("hprebn = embcat @ W1 + b1",),
+        inputs=("embcat", "W1", "b1", "dhprebn"),
+        outputs=("dembcat", "dW1", "db1"),
+        frontier=("hprebn",),
     ),
-    _kata(
-        11,
-        "backward_embedding",
-        1,
-        ["emb = C[Xb]", "embcat = emb.view(emb.shape[0], -1)"],
-        "C Xb emb dembcat",
-        "demb dC",
-        "embcat",
+    Kata(
+        number=11,
+        name="backward_embedding",
+        title="back through the embedding (exercise 1)",
+        exercise=1,
+        reverses=(
+            "emb = C[Xb]",
+            "embcat = emb.view(emb.shape[0], -1)",
+        ),
+        inputs=("C", "Xb", "emb", "dembcat"),
+        outputs=("demb", "dC"),
+        frontier=("embcat",),
     ),
-    _kata(
-        12,
-        "backward_cross_entropy",
-        2,
-        ["loss = F.cross_entropy(logits, Yb)"],
-        "logits Yb n",
-        "dlogits",
-        "loss",
+    Kata(
+        number=12,
+        name="backward_cross_entropy",
+        title="exercise 2: the cross-entropy gradient in one step",
+        exercise=2,
+        reverses=("loss = F.cross_entropy(logits, Yb)",),
+        inputs=("logits", "Yb", "n"),
+        outputs=("dlogits",),
+        frontier=("loss",),
     ),
-    _kata(
-        13,
-        "backward_batchnorm",
-        3,
-        [
+    Kata(
+        number=13,
+        name="backward_batchnorm",
+        title="exercise 3: the BatchNorm gradient in one expression",
+        exercise=3,
+        reverses=(
             "bnmean = hprebn.mean(0, keepdim=True)",
             "bnvar = hprebn.var(0, keepdim=True, unbiased=True)",
             "bnvar_inv = (bnvar + 1e-5)**-0.5",
             "bnraw = (hprebn - bnmean) * bnvar_inv",
             "hpreact = bngain * bnraw + bnbias",
-        ],
-        "hprebn bngain bnvar_inv bnraw n dhpreact",
-        "dhprebn",
-        "hpreact",
+        ),
+        inputs=("hprebn", "bngain", "bnvar_inv", "bnraw", "n", "dhpreact"),
+        outputs=("dhprebn",),
+        frontier=("hpreact",),
     ),
-    _kata(
-        14,
-        "backward_mlp",
-        4,
-        [
+    Kata(
+        number=14,
+        name="backward_mlp",
+        title="exercise 4: the whole network's parameter gradients",
+        exercise=4,
+        reverses=(
             "emb = C[Xb]",
             "embcat = emb.view(emb.shape[0], -1)",
             "hprebn = embcat @ W1 + b1",
@@ -190,10 +213,28 @@ KATAS: tuple[Kata, ...] = (
             "h = torch.tanh(hpreact)",
             "logits = h @ W2 + b2",
             "loss = F.cross_entropy(logits, Yb)",
-        ],
-        "Xb Yb C W1 b1 W2 b2 bngain bnbias emb embcat hprebn bnvar_inv bnraw h logits n",
-        "dC dW1 db1 dW2 db2 dbngain dbnbias",
-        "loss",
+        ),
+        inputs=(
+            "Xb",
+            "Yb",
+            "C",
+            "W1",
+            "b1",
+            "W2",
+            "b2",
+            "bngain",
+            "bnbias",
+            "emb",
+            "embcat",
+            "hprebn",
+            "bnvar_inv",
+            "bnraw",
+            "h",
+            "logits",
+            "n",
+        ),
+        outputs=("dC", "dW1", "db1", "dW2", "db2", "dbngain", "dbnbias"),
+        frontier=("loss",),
     ),
 )
 
@@ -230,6 +271,13 @@ SHAPES: dict[str, str] = {
     "loss": "()",
     "n": "int",
 }
+
+
+# What the sizes in those shapes are, as a stub tells the learner.
+SIZES = (
+    "Takes (n examples, n_hidden hidden units; 32 and 64 in the lecture, other sizes in the "
+    "stress phase, so use n and the tensors' shapes rather than numbers)"
+)
 
 
 def shape_of(name: str) -> str:

@@ -8,7 +8,8 @@ import pytest
 from helpers import KATAS as KATA_DIR
 from helpers import SOLUTIONS
 
-from pytest_ninja.catalogue import KATAS, find, kata_for_file
+from pytest_ninja import stubs
+from pytest_ninja.catalogue import KATAS, SIZES, find, kata_for_file, shape_of
 
 LECTURE_ORDER = (
     "dlogprobs dprobs dcounts_sum_inv dcounts_sum dcounts dnorm_logits dlogit_maxes dlogits dh "
@@ -59,3 +60,11 @@ def test_each_solution_defines_the_same_function(kata):
     tree = ast.parse((SOLUTIONS / kata.filename).read_text())
     (func,) = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
     assert (func.name, tuple(a.arg for a in func.args.args)) == (kata.name, kata.inputs)
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=lambda k: k.id)
+def test_every_stub_is_exactly_what_its_catalogue_entry_makes(kata):
+    made = stubs.render(kata, shape_of, SIZES)
+    assert (KATA_DIR / kata.filename).read_text() == made, (
+        f"katas/{kata.filename} drifted from its catalogue entry: run `pytest-ninja stubs`"
+    )

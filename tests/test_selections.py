@@ -185,3 +185,16 @@ def test_stepwise_stops_at_the_first_failure_then_resumes_there(pytester, worksp
     second = dojo(pytester, "katas", "--sw", cache=True)
     second.stdout.fnmatch_lines(["*02 backward_log * passed * 1/1"])
     assert second.parseoutcomes()["deselected"] == 1  # 01 is not graded again
+
+
+def test_pytests_cache_works_in_a_workspace_made_by_init(pytester):
+    from pytest_ninja import workspace
+
+    workspace.init(pytester.path)
+    (pytester.path / "katas/07_backward_tanh.py").write_text(WRONG["07_backward_tanh"])
+    dojo(pytester, cache=True)  # as a learner runs it in their workspace: `pytest`
+    again = dojo(pytester, "--lf", cache=True)
+    assert again.parseoutcomes() == {"failed": 1, "todo": 34}
+    again.stdout.fnmatch_lines(["*run-last-failure: rerun previous 35 failures*"])
+    assert (pytester.path / ".pytest_cache").is_dir()
+    assert (pytester.path / "katas" / progress_file.FILENAME).is_file()
