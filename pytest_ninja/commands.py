@@ -1,8 +1,13 @@
-"""The learner's commands outside pytest: `init`, `hint`, `status` and `reset`.
+"""The learner's commands outside pytest: `init`, `hint`, `status`, `reset` and `watch`.
 
 Each command is a pair: a function that adds its arguments to an argparse sub-parser, and a
-function that runs it and returns the exit code. `cli.py` wires them in. None imports torch:
-they read and write the workspace's files only.
+function that runs it and returns the exit code; `cli.py` wires them in (and adds `--dir`, the
+workspace, to every command that works in one). A usage error (a kata that does not exist,
+missing arguments, a folder that is not a workspace) is raised as `Usage`: `cli.py` prints it
+to stderr, its first line first, and exits 2. `--katas` always means a list of kata ids.
+
+None of them imports torch except `watch`, which grades: they read and write the workspace's
+files only.
 """
 
 from __future__ import annotations
@@ -16,26 +21,50 @@ from .catalogue import KATAS, Kata, find
 from .panel import panel_lines
 
 
-def _kata_arg(value: str) -> Kata:
+class Usage(Exception):
+    """The command was asked for something it cannot do; the message is for the learner:
+    one line first, the detail on the lines after."""
+
+
+def kata_named(value: str) -> Kata:
+    """The kata a learner names (07, backward_tanh, 07_backward_tanh); Usage otherwise."""
     kata = find(value)
     if kata is None:
         ids = ", ".join(k.id for k in KATAS)
-        raise argparse.ArgumentTypeError(f"no kata {value!r}: the katas are {ids}")
+        raise Usage(f"no kata {value!r}: the katas are {ids}")
     return kata
 
 
-def _katas_dir(args) -> Path:
-    return Path(args.dir) / workspace.WORKSPACE_FOLDER
-
-
-def _no_katas(folder: Path) -> int:
-    print(f"pytest-ninja: no katas/ folder in {folder.parent.resolve()}")
-    print("  make a workspace with `pytest-ninja init DIR`, or run this inside one (--dir).")
-    return 2
+def katas_named(values: list[str] | str) -> list[Kata]:
+    """Katas from ids given one by one or comma-separated (`07,09`), in the order given."""
+    if isinstance(values, str):
+        values = [values]
+    keys = [k.strip() for v in values for k in v.split(",") if k.strip()]
+    return list(dict.fromkeys(kata_named(k) for k in keys))
 
 
 def add_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dir", default=".", help="the workspace (default: here)")
+    parser.add_argument(
+        "--dir",
+        default=None,
+        metavar="WORKSPACE",
+        help="the workspace: the folder holding katas/ (default: here)",
+    )
+
+
+def workspace_root(args) -> Path:
+    return Path(getattr(args, "dir", None) or ".")
+
+
+def katas_folder(args) -> Path:
+    """The workspace's `katas/` folder; Usage when there is none."""
+    folder = workspace_root(args) / workspace.WORKSPACE_FOLDER
+    if not folder.is_dir():
+        raise Usage(
+            f"no katas/ folder in {folder.parent.resolve()}\n"
+            "  make a workspace with `pytest-ninja init DIR`, or run this inside one (--dir)."
+        )
+    return folder
 
 
 # -- init ----------------------------------------------------------------------------------
@@ -75,12 +104,11 @@ def init(args) -> int:
     from .scoring import parse_points
 
     root = Path(args.directory)
+    katas = tuple(katas_named(args.katas)) or KATAS
     try:
-        katas = tuple(_kata_arg(k) for k in args.katas.split(",") if k.strip()) or KATAS
         points = parse_points(args.points)
-    except (argparse.ArgumentTypeError, ValueError) as exc:
-        print(f"pytest-ninja init: {exc}")
-        return 2
+    except ValueError as exc:
+        raise Usage(f"--points: {exc}") from None
     extra = {}
     if args.classroom:
         from .templates import DEFAULT_SOURCE, Assignment, classroom_files
@@ -110,9 +138,7 @@ def init(args) -> int:
 
 
 def status(args) -> int:
-    folder = _katas_dir(args)
-    if not folder.is_dir():
-        return _no_katas(folder)
+    folder = katas_folder(args)
     progress = progress_file.load(folder)
     if progress.warning:
         print(f"warning: {progress.warning}")
@@ -127,7 +153,6 @@ def hint_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "kata",
         nargs="?",
-        type=_kata_arg,
         help="the kata (09, backward_bn_stats or 09_backward_bn_stats); "
         "default: the one you are on",
     )
@@ -137,27 +162,14 @@ def hint_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def hint(args) -> int:
-    from . import hints
+    from .hints import show_hint
 
-    folder = _katas_dir(args)
-    progress = progress_file.load(folder) if folder.is_dir() else progress_file.Progress()
-    kata = args.kata
-    if kata is None:
-        kata = progress.current()
-        if kata is None:
-            print("every kata passed: nothing left to hint at. Name a kata to see its hints.")
-            return 0
-    stored = progress.get(kata.id)
-    level = args.level or min(stored.hint_level + 1, hints.LEVELS)
-    stored.hint_level = max(stored.hint_level, level)
-    number, name = kata.id.split("_", 1)
-    print(f"hint {level}/{hints.LEVELS} for {number} {name}")
-    print(hints.hint(kata.id, level))
-    print(f"\nin the lecture: {hints.chapter(kata.id)}  {hints.chapter_url(kata.id)}")
-    if level < hints.LEVELS:
-        print(f"more: pytest-ninja hint {number}")
-    if folder.is_dir():
-        progress_file.save(folder, progress)
+    kata = kata_named(args.kata) if args.kata else None
+    # a named kata's hint can be read anywhere; "the one you are on" needs the workspace
+    folder = (
+        katas_folder(args) if kata is None else workspace_root(args) / workspace.WORKSPACE_FOLDER
+    )
+    print("\n".join(show_hint(folder, kata, args.level)))
     return 0
 
 
@@ -165,19 +177,16 @@ def hint(args) -> int:
 
 
 def reset_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("katas", nargs="*", type=_kata_arg, help="the katas to put back")
+    parser.add_argument("katas", nargs="*", metavar="KATA", help="the katas to put back")
     parser.add_argument("--all", action="store_true", help="put every kata's stub back")
 
 
 def reset(args) -> int:
-    folder = _katas_dir(args)
-    if not folder.is_dir():
-        return _no_katas(folder)
-    katas = list(KATAS) if args.all else args.katas
+    katas = list(KATAS) if args.all else katas_named(args.katas)
+    folder = katas_folder(args)
     if not katas:
-        print("pytest-ninja reset: name the katas to put back (reset 07 09), or --all")
-        return 2
-    kept = workspace.reset(Path(args.dir), katas)
+        raise Usage("name the katas to put back (reset 07 09), or --all")
+    kept = workspace.reset(workspace_root(args), katas)
     progress = progress_file.load(folder)
     for kata in katas:
         progress.reset(kata)
@@ -193,12 +202,17 @@ def reset(args) -> int:
 
 def watch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--timeout", type=float, default=10.0, help="seconds a kata's function may run (default 10)"
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds a kata's function may run (default 10; 0: no limit)",
     )
     parser.add_argument(
         "--poll",
         type=float,
         default=0.05,
+        metavar="SECONDS",
         help="seconds between two looks at the files (default 0.05)",
     )
     parser.add_argument(
@@ -212,23 +226,17 @@ def watch(args) -> int:
     from .settings import Settings
     from .watch import run
 
-    folder = _katas_dir(args)
-    if not folder.is_dir():
-        return _no_katas(folder)
-    return run(
-        folder.resolve(), Settings(time_limit=args.timeout or None), args.poll, not args.no_events
-    )
+    if not 0 <= args.timeout < float("inf"):
+        raise Usage(f"--timeout is {args.timeout:g}: give a number of seconds >= 0 (0: no limit)")
+    if not 0 < args.poll <= 60:
+        raise Usage(f"--poll is {args.poll:g}: give a number of seconds above 0, at most 60")
+    folder = katas_folder(args)
+    settings = Settings(time_limit=args.timeout or None, timeout_flag="--timeout")
+    return run(folder.resolve(), settings, args.poll, not args.no_events)
 
 
-COMMANDS = {
-    "init": (
-        "make a learner's workspace (katas, an empty solutions folder, config)",
-        init_arguments,
-        init,
-    ),
-    "hint": ("the next hint for the kata you are on (or the one you name)", hint_arguments, hint),
-    "status": ("the dojo panel, without running anything", None, status),
-    "reset": ("put katas back to their stubs, keeping a backup of yours", reset_arguments, reset),
-    "watch": ("re-grade a kata the moment its file is saved", watch_arguments, watch),
-}
-NEEDS_DIR = ("hint", "status", "reset", "watch")  # commands that work in a workspace: --dir
+INIT_HELP = "make a learner's workspace (katas, an empty solutions folder, config)"
+HINT_HELP = "the next hint for the kata you are on (or the one you name)"
+STATUS_HELP = "the dojo panel, without running anything"
+RESET_HELP = "put katas back to their stubs, keeping a backup of yours"
+WATCH_HELP = "re-grade a kata the moment its file is saved"

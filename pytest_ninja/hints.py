@@ -5,13 +5,18 @@ it at start-up. Level 1 is a nudge, level 2 names the rule, level 3 is nearly th
 ends with a worked example small enough to check by hand. Every example is kept as data
 (`EXAMPLES`) and its text is rendered from that data, so the tests can recompute each printed
 number with autograd; no hint holds the complete solution code.
+
+`show_hint` is the next hint as a learner asks for it, shared by `pytest-ninja hint` and watch
+mode's `h`: for the kata they are on, one level further each time (the level shown is kept in
+the progress file, the one thing here that touches a file).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from .catalogue import BY_ID, find
+from .catalogue import BY_ID, Kata, find
 
 LEVELS = 3
 VIDEO = "https://www.youtube.com/watch?v=q8SA3rM6ckI"
@@ -444,3 +449,44 @@ def chapter_url(kata_id: str, start: int | None = None) -> str:
     elif start not in starts:
         raise ValueError(f"{start} s starts no chapter of {kata_id}")
     return f"{VIDEO}&t={start}s"
+
+
+# -- the next hint, as a learner asks for it ---------------------------------------------------
+
+
+def hint_lines(kata_id: str, level: int) -> list[str]:
+    """A hint as `pytest-ninja hint` and watch mode's `h` show it: heading, text, chapter."""
+    kid = _kata_id(kata_id)
+    number, name = kid.split("_", 1)
+    lines = [f"hint {level}/{LEVELS} for {number} {name}", *hint(kid, level).splitlines()]
+    lines += ["", f"in the lecture: {chapter(kid)}  {chapter_url(kid)}"]
+    if level < LEVELS:
+        lines.append(f"more: pytest-ninja hint {number}")
+    return lines
+
+
+def show_hint(folder: Path, kata: Kata | None = None, level: int | None = None) -> list[str]:
+    """The lines of the next hint for `kata` (default: the kata the learner is on, the one
+    changed last) in the kata folder `folder`, or of hint `level`.
+
+    The level shown is remembered in the folder's progress file, so asking again gives the
+    next one; a folder that does not exist is read as a fresh start and nothing is written.
+    """
+    from . import progress as progress_file
+
+    folder = Path(folder)
+    kept = folder.is_dir()
+    progress = progress_file.load(folder) if kept else progress_file.Progress()
+    if kata is None:
+        kata = progress.current()
+        if kata is None:
+            return ["every kata passed: nothing left to hint at. Name a kata to see its hints."]
+    stored = progress.get(kata.id)
+    level = level or min(stored.hint_level + 1, LEVELS)
+    stored.hint_level = max(stored.hint_level, level)
+    if kept:
+        try:
+            progress_file.save(folder, progress)
+        except OSError:
+            pass  # the hint is shown all the same; the next one starts from this level again
+    return hint_lines(kata.id, level)

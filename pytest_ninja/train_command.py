@@ -1,14 +1,16 @@
 """`pytest-ninja train`: exercise 4 for real, as the learner sees it.
 
 The lecture's run (n_hidden 200, 200,000 steps) with the learner's `backward_mlp` from
-`katas/14_backward_mlp.py` (or the dojo's own with `--reference`). The learner's is graded
+`katas/14_backward_mlp.py` of the workspace (`--dir`, default here), or the dojo's own with
+`--reference`. The learner's is graded
 first, as kata 14 grades it: a stub or a failing answer is refused before any training
 (`--force` trains on a failing one anyway, and says so). Then the progress bar with the time
 left, the report beside the lecture's losses, sampled names, `--compare` with autograd (with
 the likely cause when the learner's steps are slower, such as a Python loop in
 `backward_mlp`), the loss-curve PNG. The loop itself is `training.py`; what goes wrong on the
 learner's side becomes a `Failure`: one line first, the detail after, exit code 1, no
-traceback.
+traceback; a usage error (`--reference` with `--dir`, a folder that is not a workspace) is a
+`commands.Usage`, exit code 2.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
+
+from .commands import Usage, katas_folder
 
 KATA_ID = "14_backward_mlp"
 KATA_FILE = f"{KATA_ID}.py"
@@ -58,17 +62,10 @@ def shown(path: Path) -> str:
 
 HELP = (
     "exercise 4 for real: train the lecture's model (n_hidden 200, 200,000 steps) with your "
-    "backward_mlp from katas/14_backward_mlp.py, then sample names; Ctrl-C stops early and "
-    "still reports"
+    "backward_mlp from the workspace's katas/14_backward_mlp.py, then sample names; Ctrl-C "
+    "stops early and still reports"
 )
 ARGUMENTS = (
-    arg(
-        "--katas",
-        metavar="DIR",
-        type=Path,
-        default=None,
-        help="the folder of your katas (default: ./katas)",
-    ),
     arg(
         "--reference",
         action="store_true",
@@ -124,8 +121,8 @@ def train_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def train(args: argparse.Namespace) -> int:
-    if args.reference and args.katas is not None:
-        raise Failure("--reference trains with the dojo's solution, --katas with yours: choose one")
+    if args.reference and args.dir is not None:
+        raise Usage("--reference trains with the dojo's solution, --dir with yours: choose one")
     import torch
 
     from . import training
@@ -237,6 +234,9 @@ class Subject:
         return find(KATA_ID)
 
 
+REFERENCE_TOO = "  or train with the dojo's own solution: pytest-ninja train --reference"
+
+
 def kata_subject(args: argparse.Namespace) -> Subject:
     """The file to train with, and how to name it to the learner.
 
@@ -256,11 +256,14 @@ def kata_subject(args: argparse.Namespace) -> Subject:
             )
         hint = "it should never fail: reinstall pytest-ninja, and report it if it still does"
         return Subject(path, REFERENCE, REFERENCE, hint, reference=True)
-    folder = args.katas if args.katas is not None else Path("katas")
-    path = folder / KATA_FILE
+    try:
+        path = katas_folder(args) / KATA_FILE
+    except Usage as exc:
+        raise Usage(f"{exc}\n{REFERENCE_TOO}") from None
     if not path.is_file():
+        where = f" --dir {args.dir}" if args.dir is not None else ""
         raise Failure(
-            f"there is no {shown(path)}: point --katas at the folder of your katas, "
+            f"there is no {shown(path)}: `pytest-ninja reset 14{where}` puts its stub back, "
             "or train with --reference"
         )
     name = "your backward_mlp"

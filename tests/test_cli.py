@@ -82,7 +82,9 @@ def test_help_is_instant_and_imports_no_torch(tmp_path):
 
 def test_every_command_is_listed_and_no_command_shows_the_help(capsys):
     assert cli.main([]) == 2
-    listed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    listed = captured.err
+    assert captured.out == "" and listed.startswith("pytest-ninja: name a command (init, ")
     for name in ("init", "hint", "status", "reset", "watch", "train"):
         assert re.search(rf"^\s+{name}\s", listed, re.M), name
 
@@ -110,10 +112,18 @@ def test_a_learners_passing_backward_trains_from_their_katas(here, words, capsys
     assert "20 names sampled" in out
 
 
-def test_another_katas_folder_is_found_with_the_option(here, words, capsys):
-    lay_out(here, solved=("14_backward_mlp",), folder="mine")
-    assert cli.main(["train", "--katas", "mine", "--names", str(words), *SHORT]) == 0
-    assert "your backward_mlp (mine/14_backward_mlp.py)" in capsys.readouterr().out
+def test_another_workspace_is_found_with_dir(here, words, capsys):
+    lay_out(here / "mine", solved=("14_backward_mlp",))
+    assert cli.main(["train", "--dir", "mine", "--names", str(words), *SHORT]) == 0
+    assert "your backward_mlp (mine/katas/14_backward_mlp.py)" in capsys.readouterr().out
+
+
+def test_katas_is_a_list_of_kata_ids_elsewhere_and_no_option_of_train(here, capsys):
+    assert cli.main(["train", "--katas", "mine"]) == 2
+    captured = capsys.readouterr()
+    first = captured.err.splitlines()[0]
+    assert first == "pytest-ninja train: unrecognized arguments: --katas mine"
+    assert captured.out == ""
 
 
 def test_a_stub_says_so_in_one_line_before_any_data_is_read(here, capsys):
@@ -162,10 +172,22 @@ def test_an_answer_of_the_wrong_shape_is_refused_by_the_kata_or_named_in_trainin
     assert "db1 has shape (1, 200), but b1 is (200,)" in line
 
 
-def test_no_katas_folder_points_at_the_options(here, capsys):
-    assert cli.main(["train"]) == 1
+def test_no_workspace_is_a_usage_error_pointing_at_the_options(here, capsys):
+    assert cli.main(["train"]) == 2
+    captured = capsys.readouterr()
+    first, *rest = captured.err.splitlines()
+    assert first == f"pytest-ninja train: no katas/ folder in {here.resolve()}"
+    assert "pytest-ninja init DIR" in rest[0] and "--dir" in rest[0]
+    assert "pytest-ninja train --reference" in rest[1]
+    assert captured.out == "" and "Traceback" not in captured.err
+
+
+def test_a_workspace_without_kata_14_says_how_to_put_it_back(here, capsys):
+    (here / "ws" / "katas").mkdir(parents=True)
+    assert cli.main(["train", "--dir", "ws"]) == 1
     line = one_line(capsys.readouterr().err)
-    assert "there is no katas/14_backward_mlp.py" in line and "--reference" in line
+    assert "there is no ws/katas/14_backward_mlp.py" in line
+    assert "`pytest-ninja reset 14 --dir ws`" in line and "--reference" in line
 
 
 def test_too_few_names_to_split_is_one_clear_line(here, capsys):
@@ -174,9 +196,11 @@ def test_too_few_names_to_split_is_one_clear_line(here, capsys):
     assert "two.txt has too few names (2) to split" in one_line(capsys.readouterr().err)
 
 
-def test_reference_and_katas_together_are_refused(here, capsys):
-    assert cli.main(["train", "--reference", "--katas", "k"]) == 1
-    assert "choose one" in one_line(capsys.readouterr().err)
+def test_reference_and_dir_together_are_a_usage_error(here, capsys):
+    assert cli.main(["train", "--reference", "--dir", "k"]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith("pytest-ninja train: --reference trains with the dojo's solution")
+    assert "--dir with yours: choose one" in line
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")

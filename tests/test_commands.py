@@ -1,4 +1,5 @@
-"""The learner's commands: init, hint, status, reset (and their mistakes)."""
+"""The learner's commands: init, hint, status, reset, watch (and their mistakes: every usage
+error is one line on stderr first, exit 2)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,17 @@ def test_hint_for_a_named_kata_and_a_level(ws, capsys):
 
 def test_an_unknown_kata_is_named_with_the_real_ones(ws, capsys):
     assert main(["hint", "42", "--dir", str(ws)]) == 2
-    assert "no kata '42'" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert captured.err.splitlines()[0].startswith(
+        "pytest-ninja hint: no kata '42': the katas are 01_backward_loss, 02_backward_log, "
+    )
+    assert "14_backward_mlp" in captured.err and captured.out == ""
+
+
+def test_a_named_kata_s_hint_is_read_anywhere_and_nothing_is_written(tmp_path, capsys):
+    assert main(["hint", "07", "--dir", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.startswith("hint 1/3 for 07 backward_tanh")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_status_draws_the_panel_without_running_anything(ws, capsys):
@@ -59,7 +70,10 @@ def test_status_draws_the_panel_without_running_anything(ws, capsys):
 
 def test_status_outside_a_workspace_says_how_to_make_one(tmp_path, capsys):
     assert main(["status", "--dir", str(tmp_path)]) == 2
-    assert "pytest-ninja init" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    first, detail = captured.err.splitlines()
+    assert first == f"pytest-ninja status: no katas/ folder in {tmp_path.resolve()}"
+    assert "pytest-ninja init DIR" in detail and captured.out == ""
 
 
 def test_reset_restores_the_stub_and_keeps_the_learners_file(ws, capsys):
@@ -76,8 +90,80 @@ def test_reset_all_and_reset_nothing(ws, capsys):
     assert main(["reset", "--all", "--dir", str(ws)]) == 0
     assert "14 kata(s) back" in capsys.readouterr().out
     assert main(["reset", "--dir", str(ws)]) == 2
+    assert capsys.readouterr().err.startswith("pytest-ninja reset: name the katas to put back")
 
 
-def test_no_command_prints_the_help(capsys):
+def test_init_katas_is_a_list_of_kata_ids(tmp_path, capsys):
+    assert main(["init", str(tmp_path / "w"), "--katas", "07,backward_bn_stats"]) == 0
+    made = sorted(p.name for p in (tmp_path / "w" / "katas").glob("*.py"))
+    assert made == ["07_backward_tanh.py", "09_backward_bn_stats.py"]
+
+
+NOT_A_WORKSPACE = "no katas/ folder in "
+USAGE_ERRORS = {  # argv ({empty}: a folder that is not a workspace) -> the first line's words
+    "init without a folder": (["init"], "pytest-ninja init: the following arguments are required"),
+    "init, a bad kata": (
+        ["init", "{empty}/w", "--katas", "07,42"],
+        "pytest-ninja init: no kata '42'",
+    ),
+    "init, bad points": (
+        ["init", "{empty}/w", "--points", "07=x"],
+        "pytest-ninja init: --points: ",
+    ),
+    "hint, a bad kata": (["hint", "42"], "pytest-ninja hint: no kata '42': the katas are 01_"),
+    "hint, a bad level": (["hint", "07", "--level", "5"], "pytest-ninja hint: argument --level"),
+    "hint, no workspace": (["hint", "--dir", "{empty}"], f"pytest-ninja hint: {NOT_A_WORKSPACE}"),
+    "status, no workspace": (
+        ["status", "--dir", "{empty}"],
+        f"pytest-ninja status: {NOT_A_WORKSPACE}",
+    ),
+    "status, an extra argument": (
+        ["status", "07"],
+        "pytest-ninja status: unrecognized arguments: 07",
+    ),
+    "reset, a bad kata": (["reset", "07", "99"], "pytest-ninja reset: no kata '99'"),
+    "reset, no workspace": (
+        ["reset", "07", "--dir", "{empty}"],
+        f"pytest-ninja reset: {NOT_A_WORKSPACE}",
+    ),
+    "watch, no workspace": (
+        ["watch", "--dir", "{empty}"],
+        f"pytest-ninja watch: {NOT_A_WORKSPACE}",
+    ),
+    "watch, a negative timeout": (
+        ["watch", "--timeout", "-1"],
+        "pytest-ninja watch: --timeout is -1: ",
+    ),
+    "watch, no poll": (["watch", "--poll", "0"], "pytest-ninja watch: --poll is 0: "),
+    "watch, a timeout not a number": (
+        ["watch", "--timeout", "x"],
+        "pytest-ninja watch: argument --timeout",
+    ),
+    "train, no workspace": (
+        ["train", "--dir", "{empty}"],
+        f"pytest-ninja train: {NOT_A_WORKSPACE}",
+    ),
+    "train, reference and dir": (
+        ["train", "--reference", "--dir", "."],
+        "pytest-ninja train: --reference",
+    ),
+    "an unknown command": (["bogus"], "pytest-ninja: argument COMMAND: invalid choice: 'bogus'"),
+    "no command": ([], "pytest-ninja: name a command"),
+}
+
+
+@pytest.mark.parametrize("argv, first", USAGE_ERRORS.values(), ids=USAGE_ERRORS.keys())
+def test_every_usage_error_is_one_line_on_stderr_first_and_exit_2(tmp_path, capsys, argv, first):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main([a.replace("{empty}", str(empty)) for a in argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines()[0].startswith(first), captured.err
+    assert "Traceback" not in captured.err
+    assert not (empty / "w").exists()
+
+
+def test_no_command_prints_the_help_on_stderr(capsys):
     assert main([]) == 2
-    assert "init" in capsys.readouterr().out
+    assert "init" in capsys.readouterr().err
