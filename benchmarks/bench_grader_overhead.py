@@ -17,10 +17,10 @@ from pathlib import Path
 
 import torch
 
-from pytest_ninja import phases
-from pytest_ninja.catalogue import KATAS
-from pytest_ninja.grading import grade_function
-from pytest_ninja.loading import load_function
+from pytest_ninja.levels.mlp import caches as phases
+from pytest_ninja.core.grading import grade_function
+from pytest_ninja.core.loading import load_function
+from pytest_ninja.levels import KATAS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,10 +54,11 @@ def main() -> None:
         alone = median_time(call_only, args.repeats)
         overhead = (graded - alone) / len(kata.outputs)
         per_check.append(overhead)
-        print(f"{kata.id:<26} {graded * 1e3:8.2f}ms {alone * 1e3:8.2f}ms "
-              f"{overhead * 1e3:13.3f}ms")
-    print(f"median overhead per check: {statistics.median(per_check) * 1e3:.3f} ms, "
-          f"largest {max(per_check) * 1e3:.3f} ms (target <= 2 ms)")
+        print(f"{kata.id:<26} {graded * 1e3:8.2f}ms {alone * 1e3:8.2f}ms {overhead * 1e3:13.3f}ms")
+    print(
+        f"median overhead per check: {statistics.median(per_check) * 1e3:.3f} ms, "
+        f"largest {max(per_check) * 1e3:.3f} ms (target <= 2 ms)"
+    )
 
 
 if __name__ == "__main__":

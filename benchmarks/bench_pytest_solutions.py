@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pytest_ninja.workspace import init
+from pytest_ninja.loop.workspace import init
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,10 +45,14 @@ def main() -> None:
             shutil.copy(solution, workspace / "katas" / solution.name)
         runs = {
             "floor": ([sys.executable, "-c", "import torch, pytest"], ROOT),
-            "pytest solutions/ -q": ([sys.executable, "-m", "pytest", "solutions/", "-q",
-                                      "-p", "no:cacheprovider"], ROOT),
-            "pytest katas/ -q (all solved)": ([sys.executable, "-m", "pytest", "katas/", "-q"],
-                                              workspace),
+            "pytest solutions/ -q": (
+                [sys.executable, "-m", "pytest", "solutions/", "-q", "-p", "no:cacheprovider"],
+                ROOT,
+            ),
+            "pytest katas/ -q (all solved)": (
+                [sys.executable, "-m", "pytest", "katas/", "-q"],
+                workspace,
+            ),
         }
         times = {name: [] for name in runs}
         for cmd, cwd in runs.values():

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import torch
 
-from pytest_ninja import training
-from pytest_ninja.catalogue import find
-from pytest_ninja.loading import load_function
+from pytest_ninja.core.loading import load_function
+from pytest_ninja.levels import find
+from pytest_ninja.levels.mlp import training
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solutions" / "14_backward_mlp.py"
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from pytest_ninja.names import load_names
+    from pytest_ninja.levels.names import load_names
 
     names = args.names or (SHARED_NAMES if SHARED_NAMES.is_file() else None)
     splits = training.Splits.from_words(load_names(names).words)

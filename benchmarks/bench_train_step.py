@@ -20,9 +20,10 @@ from pathlib import Path
 
 import torch
 
-from pytest_ninja import lecture, training
-from pytest_ninja.catalogue import find
-from pytest_ninja.loading import load_function
+from pytest_ninja.core.loading import load_function
+from pytest_ninja.levels import find
+from pytest_ninja.levels.mlp import model as lecture
+from pytest_ninja.levels.mlp import training
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solutions" / "14_backward_mlp.py"
@@ -33,7 +34,7 @@ STEP_BUDGET = 0.25  # seconds per repetition of each arm
 
 
 def words_for(path: Path | None) -> list[str]:
-    from pytest_ninja.names import read_words
+    from pytest_ninja.levels.names import read_words
 
     if path is None and SHARED_NAMES.is_file():
         path = SHARED_NAMES

@@ -11,7 +11,7 @@ __all__ = ["cmp"]
 
 def __getattr__(name: str):
     if name == "cmp":
-        from .notebook import cmp
+        from pytest_ninja.levels.mlp.cmp import cmp
 
         return cmp
     raise AttributeError(f"module 'pytest_ninja' has no attribute {name!r}")

@@ -9,6 +9,6 @@ from pathlib import Path
 
 import torch  # noqa: F401
 
-import pytest_ninja.grading  # noqa: F401
+import pytest_ninja.core.grading  # noqa: F401
 
 sys.path.insert(0, str(Path(__file__).parent))

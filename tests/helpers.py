@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_ninja.catalogue import BY_ID
-from pytest_ninja.result import CheckResult, KataResult, Status
+from pytest_ninja.core.result import CheckResult, KataResult, Status
+from pytest_ninja.levels import BY_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 KATAS = ROOT / "katas"

@@ -15,7 +15,8 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass, field
 
-from pytest_ninja.catalogue import BY_ID, Kata
+from pytest_ninja.core.level import Kata
+from pytest_ninja.levels import BY_ID
 
 VALUES, SHAPE, DTYPE, TYPE, ERROR = "values", "shape", "dtype", "type", "error"
 

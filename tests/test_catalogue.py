@@ -8,8 +8,9 @@ import pytest
 from helpers import KATAS as KATA_DIR
 from helpers import SOLUTIONS
 
-from pytest_ninja import stubs
-from pytest_ninja.catalogue import KATAS, SIZES, find, kata_for_file, shape_of
+from pytest_ninja.core import stubs
+from pytest_ninja.levels import KATAS, find, kata_for_file
+from pytest_ninja.levels.mlp.katas import SIZES, shape_of
 
 LECTURE_ORDER = (
     "dlogprobs dprobs dcounts_sum_inv dcounts_sum dcounts dnorm_logits dlogit_maxes dlogits dh "

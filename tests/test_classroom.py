@@ -8,9 +8,7 @@ import json
 import pytest
 from helpers import SOLUTIONS, dojo, lay_out, passing, result_of, valid_classroom, valid_gradescope
 
-from pytest_ninja.catalogue import BY_ID, KATAS
-from pytest_ninja.result import Status
-from pytest_ninja.scoring import (
+from pytest_ninja.classroom.scoring import (
     Scheme,
     annotations,
     classroom_document,
@@ -19,6 +17,8 @@ from pytest_ninja.scoring import (
     parse_points,
     score_katas,
 )
+from pytest_ninja.core.result import Status
+from pytest_ninja.levels import BY_ID, KATAS
 
 WRONG_TANH = "def backward_tanh(hpreact, h, dh):\n    return (1 - hpreact**2) * dh\n"
 

@@ -17,7 +17,10 @@ import pytest
 import torch
 from helpers import SOLUTIONS, lay_out
 
-from pytest_ninja import cli, lecture, names, train_command
+from pytest_ninja.cli import main as cli
+from pytest_ninja.cli import train as train_command
+from pytest_ninja.levels import names
+from pytest_ninja.levels.mlp import model as lecture
 
 SHORT = ["--steps", "300", "--no-plot"]
 
@@ -25,7 +28,7 @@ SHORT = ["--steps", "300", "--no-plot"]
 def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     environ.update(env)
-    code = "import sys; from pytest_ninja.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from pytest_ninja.cli.main import main; sys.exit(main(sys.argv[1:]))"
     return subprocess.run(
         [sys.executable, "-c", code, *args],
         cwd=cwd,
@@ -70,7 +73,7 @@ def one_line(text: str) -> str:
 
 def test_help_is_instant_and_imports_no_torch(tmp_path):
     code = (
-        "import sys, io, contextlib; from pytest_ninja.cli import main\n"
+        "import sys, io, contextlib; from pytest_ninja.cli.main import main\n"
         "with contextlib.redirect_stdout(io.StringIO()) as out: code = main(['train', '--help'])\n"
         "print(code, 'torch' in sys.modules, '--compare' in out.getvalue())"
     )
@@ -306,7 +309,7 @@ def test_without_matplotlib_the_curve_is_skipped_with_a_word_on_the_extra(tmp_pa
 
 def test_ctrl_c_stops_cleanly_and_still_reports(tmp_path, words):
     lay_out(tmp_path, solved=("14_backward_mlp",))
-    cmd = "import sys; from pytest_ninja.cli import main; sys.exit(main(sys.argv[1:]))"
+    cmd = "import sys; from pytest_ninja.cli.main import main; sys.exit(main(sys.argv[1:]))"
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     proc = subprocess.Popen(
         [sys.executable, "-c", cmd, "train", "--names", str(words), "--no-plot"],

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from helpers import SOLUTIONS, result_of
 
-from pytest_ninja import progress as progress_file
-from pytest_ninja.cli import main
-from pytest_ninja.result import Status
+from pytest_ninja.cli.main import main
+from pytest_ninja.core.result import Status
+from pytest_ninja.loop import progress as progress_file
 
 
 @pytest.fixture

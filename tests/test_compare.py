@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from pytest_ninja.compare import RTOL, compare
+from pytest_ninja.core.compare import RTOL, compare
 
 REF = torch.linspace(-1, 1, 64, dtype=torch.float64).reshape(1, 64)
 

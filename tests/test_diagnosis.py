@@ -10,7 +10,7 @@ import torch
 from helpers import dojo
 from mistakes_table import WRONG
 
-from pytest_ninja.diagnosis import wrong_map
+from pytest_ninja.core.diagnosis import wrong_map
 
 # case id in mistakes_table -> {output: what its "likely:" line must say}
 LABELS = {

@@ -8,10 +8,11 @@ import random
 import numpy as np
 import torch
 
-from pytest_ninja import phases
-from pytest_ninja.catalogue import KATAS
-from pytest_ninja.compare import compare
-from pytest_ninja.grading import PASS, grade_function
+from pytest_ninja.core.compare import compare
+from pytest_ninja.core.grading import grade_function
+from pytest_ninja.core.result import Status
+from pytest_ninja.levels import KATAS
+from pytest_ninja.levels.mlp import caches as phases
 
 DTYPES = [
     torch.float32,
@@ -108,5 +109,5 @@ def test_whole_katas_returning_garbage_are_graded_without_a_crash():
             garbage.__name__ = kata.name
             result = grade_function(garbage, kata)
             assert set(result.checks) == set(kata.outputs)
-            assert all(c.status != PASS for c in result.checks.values())
+            assert all(c.status != Status.PASSED for c in result.checks.values())
             assert all(c.lines and c.lines[0] for c in result.checks.values())

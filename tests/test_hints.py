@@ -13,9 +13,14 @@ import torch
 import torch.nn.functional as F
 from helpers import ROOT, SOLUTIONS
 
-from pytest_ninja import hints
-from pytest_ninja.catalogue import KATAS, SHAPES
-from pytest_ninja.loading import load_function
+from pytest_ninja.core.hints import LEVELS, timestamp
+from pytest_ninja.core.loading import load_function
+from pytest_ninja.levels import KATAS
+from pytest_ninja.levels.mlp import LEVEL
+from pytest_ninja.levels.mlp.hints import CHAPTERS
+from pytest_ninja.levels.mlp.katas import SHAPES
+
+hints = LEVEL.hints
 
 IDS = [k.id for k in KATAS]
 BY_KATA = pytest.mark.parametrize("kata", KATAS, ids=IDS)
@@ -156,8 +161,8 @@ def _numbers(text: str) -> list[str]:
 
 @BY_KATA
 def test_every_kata_has_three_nonempty_levels_within_the_size_limits(kata):
-    assert hints.LEVELS == 3
-    for level in range(1, hints.LEVELS + 1):
+    assert LEVELS == 3
+    for level in range(1, LEVELS + 1):
         text = hints.hint(kata.id, level)
         lines = text.splitlines()
         assert text.strip() and 1 <= len(lines) <= 8
@@ -234,7 +239,7 @@ def _solution_statements(kata) -> list[str]:
 
 @BY_KATA
 def test_no_hint_contains_a_line_of_the_solution_code(kata):
-    for level in range(1, hints.LEVELS + 1):
+    for level in range(1, LEVELS + 1):
         text = hints.hint(kata.id, level)
         squeezed = "".join(text.split())
         for stmt in _solution_statements(kata):
@@ -246,9 +251,9 @@ def test_no_hint_contains_a_line_of_the_solution_code(kata):
 
 
 def test_chapters_are_the_videos_own_in_its_order():
-    starts = list(hints.CHAPTERS)
+    starts = list(CHAPTERS)
     assert starts == sorted(starts) == [446, 781, 3917, 5191, 5797, 6602]
-    assert [hints.timestamp(s) for s in starts] == [
+    assert [timestamp(s) for s in starts] == [
         "7:26",
         "13:01",
         "1:05:17",
@@ -260,7 +265,7 @@ def test_chapters_are_the_videos_own_in_its_order():
     assert mains == sorted(mains), "katas follow the video"
     for kata in KATAS:
         found = hints.chapter_starts(kata.id)
-        assert list(found) == sorted(found) and set(found) <= set(hints.CHAPTERS)
+        assert list(found) == sorted(found) and set(found) <= set(CHAPTERS)
 
 
 @BY_KATA
@@ -268,7 +273,7 @@ def test_a_kata_names_its_exercise_chapter_and_links_to_it(kata):
     text = hints.chapter(kata.id)
     assert text.startswith(f"exercise {kata.exercise}: ")
     start = hints.chapter_starts(kata.id)[0]
-    assert f"from {hints.timestamp(start)}" in text
+    assert f"from {timestamp(start)}" in text
     url = hints.chapter_url(kata.id)
     assert url == f"https://www.youtube.com/watch?v=q8SA3rM6ckI&t={start}s"
 
@@ -297,7 +302,7 @@ def test_a_hint_is_found_by_number_and_refuses_unknown_katas_and_levels():
 
 def test_importing_the_hints_does_not_import_torch():
     result = subprocess.run(
-        [sys.executable, "-c", "import sys, pytest_ninja.hints; print('torch' in sys.modules)"],
+        [sys.executable, "-c", "import sys, pytest_ninja.levels; print('torch' in sys.modules)"],
         cwd=ROOT,
         capture_output=True,
         text=True,

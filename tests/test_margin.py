@@ -20,9 +20,9 @@ import pytest
 import torch
 from mistakes_table import CASES, ERROR, RIGHT, VALUES, WRONG, Case
 
-from pytest_ninja import phases
-from pytest_ninja.compare import compare
-from pytest_ninja.loading import load_function
+from pytest_ninja.core.compare import compare
+from pytest_ninja.core.loading import load_function
+from pytest_ninja.levels.mlp import caches as phases
 
 STRESS_SEEDS = (phases.STRESS_SEED, *range(1, 20))
 LECTURE = (phases.LECTURE, None)

@@ -19,8 +19,8 @@ import pytest
 from helpers import dojo
 from mistakes_table import CASES, FIRST_LINE_SAYS, RIGHT, WRONG, Case
 
-from pytest_ninja.grading import grade_file
-from pytest_ninja.result import Status
+from pytest_ninja.core.grading import grade_file
+from pytest_ninja.core.result import Status
 
 PASSED, FAILED = "passed", "failed"
 # as the terminal says it: an error is a failed check there

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_ninja import names
+from pytest_ninja.levels import names
 
 BODY = b"emma\nolivia\nava\nisabella\nsophia"
 SHA = hashlib.sha256(BODY).hexdigest()
@@ -207,7 +207,7 @@ def test_the_real_cache_directory_comes_from_platformdirs(monkeypatch, tmp_path)
 
 @pytest.mark.skipif(not SHARED_NAMES.is_file(), reason="no shared copy of names.txt here")
 def test_the_lecture_file_checks_out_and_splits_as_the_lecture_does(cache):
-    from pytest_ninja.training import Splits
+    from pytest_ninja.levels.mlp.training import Splits
 
     assert names.sha256_of(SHARED_NAMES) == names.NAMES_SHA256
     words = names.load_names(SHARED_NAMES).words

@@ -22,7 +22,7 @@ def checkout(where: Path) -> Path:
 
 def test_importing_the_package_and_its_plugin_does_not_import_torch(tmp_path):
     code = (
-        "import sys, pytest_ninja, pytest_ninja.plugin, pytest_ninja.catalogue; "
+        "import sys, pytest_ninja, pytest_ninja.plugin, pytest_ninja.levels; "
         "print('torch' in sys.modules)"
     )
     assert run_python(["-c", code], tmp_path).stdout.strip() == "False"

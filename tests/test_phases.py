@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import torch
 
-from pytest_ninja import lecture, phases
-from pytest_ninja.catalogue import BY_ID, KATAS, shape_of
+from pytest_ninja.levels import BY_ID, KATAS
+from pytest_ninja.levels.mlp import caches as phases
+from pytest_ninja.levels.mlp import model as lecture
+from pytest_ninja.levels.mlp.katas import shape_of
 
 
 def test_the_lecture_cache_has_the_lectures_shapes():
     c = phases.cache(phases.LECTURE)
-    assert (c.n, c.n_hidden) == (32, 64)
+    assert (c.n, c.tensors["W1"].shape[1]) == (32, 64)
     for name in (*lecture.ATOMS, *lecture.PARAMETER_NAMES, "Xb", "Yb"):
         text = shape_of(name).removesuffix(" int64").replace("n_hidden", "64").replace("n", "32")
         assert tuple(c.tensors[name].shape) == eval(text), name
@@ -44,7 +46,7 @@ def test_the_lecture_loss_is_near_the_lectures_initial_loss():
 def test_the_stress_cache_is_built_to_stress():
     s = phases.cache(phases.STRESS)
     lec = phases.cache(phases.LECTURE)
-    assert s.n != 32 and s.n_hidden != 64 and s.seed != lec.seed
+    assert s.n != 32 and s.tensors["W1"].shape[1] != 64 and s.seed != lec.seed
     tokens = s.tensors["Xb"].flatten().tolist()
     assert len(set(tokens)) < len(tokens), "repeated tokens"
     assert phases.STRESS_ABSENT_TOKEN not in tokens, "a vocabulary entry absent from the batch"

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 from helpers import SOLUTIONS, dojo, lay_out
 
-from pytest_ninja.catalogue import KATAS, total_checks
+from pytest_ninja.levels import KATAS, total_checks
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
 

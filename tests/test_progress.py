@@ -8,11 +8,11 @@ from dataclasses import replace
 import pytest
 from helpers import SOLUTIONS, dojo, lay_out, result_of
 
-from pytest_ninja import progress as progress_file
-from pytest_ninja.catalogue import BY_ID, KATAS
-from pytest_ninja.panel import panel_lines
-from pytest_ninja.progress import Progress
-from pytest_ninja.result import Status
+from pytest_ninja.core.result import Status
+from pytest_ninja.levels import BY_ID, KATAS
+from pytest_ninja.loop import progress as progress_file
+from pytest_ninja.loop.panel import panel_lines
+from pytest_ninja.loop.progress import Progress
 
 TANH = BY_ID["07_backward_tanh"]
 P, F, T, E = Status.PASSED, Status.FAILED, Status.TODO, Status.ERROR

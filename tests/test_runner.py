@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from pytest_ninja import runner
-from pytest_ninja.catalogue import BY_ID
-from pytest_ninja.grading import grade_file
-from pytest_ninja.result import KataResult, Status
+from pytest_ninja.core import runner
+from pytest_ninja.core.grading import grade_file
+from pytest_ninja.core.result import KataResult, Status
+from pytest_ninja.levels import BY_ID
 
 pytestmark = pytest.mark.skipif(not runner.CAN_FORK, reason="this system cannot fork")
 

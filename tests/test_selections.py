@@ -17,9 +17,9 @@ import shutil
 import pytest
 from helpers import SOLUTIONS, dojo, lay_out
 
-from pytest_ninja import progress as progress_file
-from pytest_ninja.catalogue import BY_ID, KATAS
-from pytest_ninja.result import Status
+from pytest_ninja.core.result import Status
+from pytest_ninja.levels import BY_ID, KATAS
+from pytest_ninja.loop import progress as progress_file
 
 SOLVED = ("01_backward_loss", "06_backward_linear2", "09_backward_bn_stats")
 WRONG = {
@@ -188,7 +188,7 @@ def test_stepwise_stops_at_the_first_failure_then_resumes_there(pytester, worksp
 
 
 def test_pytests_cache_works_in_a_workspace_made_by_init(pytester):
-    from pytest_ninja import workspace
+    from pytest_ninja.loop import workspace
 
     workspace.init(pytester.path)
     (pytester.path / "katas/07_backward_tanh.py").write_text(WRONG["07_backward_tanh"])

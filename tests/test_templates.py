@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from helpers import SOLUTIONS, actionlint, valid_classroom, valid_gradescope
 
-from pytest_ninja import commands
+from pytest_ninja.cli import commands
 
 
 def make_template(where: Path, katas: str = "", points: str = "", install=None) -> Path:

@@ -17,10 +17,12 @@ import pytest
 import torch
 from helpers import SOLUTIONS, lay_out
 
-from pytest_ninja import cli, lecture, names, training
-from pytest_ninja.catalogue import find
-from pytest_ninja.loading import load_function
-from pytest_ninja.train_command import Loop, ProgressBar, python_loops, slower_lines, time_left
+from pytest_ninja.cli import main as cli
+from pytest_ninja.cli.train import Loop, ProgressBar, python_loops, slower_lines, time_left
+from pytest_ninja.core.loading import load_function
+from pytest_ninja.levels import find, names
+from pytest_ninja.levels.mlp import model as lecture
+from pytest_ninja.levels.mlp import training
 
 SHARED_NAMES = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "names.txt"
 SHORT = training.TrainConfig(steps=300)
@@ -254,7 +256,7 @@ def test_small_batches_train_on_one_thread_and_the_setting_is_put_back(reference
 
 @pytest.mark.skipif(not SHARED_NAMES.is_file(), reason="no shared copy of names.txt here")
 def test_a_short_run_on_the_lecture_names_heads_the_lecture_way(reference):
-    from pytest_ninja.names import read_words
+    from pytest_ninja.levels.names import read_words
 
     splits = training.Splits.from_words(read_words(SHARED_NAMES))
     result = training.train(reference, splits, training.TrainConfig(steps=1000))
@@ -378,7 +380,7 @@ def test_a_stub_is_sent_back_to_its_kata_even_with_force(here, capsys):
 
 
 def test_the_reference_is_named_and_never_located(here, words, capsys):
-    from pytest_ninja.workspace import bundled
+    from pytest_ninja.loop.workspace import bundled
 
     assert cli.main(["train", "--reference", "--compare", "--names", str(words), *COMMAND]) == 0
     captured = capsys.readouterr()

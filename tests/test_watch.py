@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from helpers import SOLUTIONS, lay_out
 
-from pytest_ninja import progress as progress_file
-from pytest_ninja.catalogue import BY_ID
-from pytest_ninja.cli import main
-from pytest_ninja.result import Status
+from pytest_ninja.cli.main import main
+from pytest_ninja.core.result import Status
+from pytest_ninja.levels import BY_ID
+from pytest_ninja.loop import progress as progress_file
 
 WRONG_TANH = "def backward_tanh(hpreact, h, dh):\n    return (1 - hpreact**2) * dh\n"
 WRONG_LOG = "def backward_log(probs, dlogprobs):\n    return probs * dlogprobs\n"
@@ -43,7 +43,10 @@ class Session:
     """`pytest-ninja watch` in a subprocess, its output read line by line (time-stamped)."""
 
     def __init__(self, root: Path, *args: str, setup: str = ""):
-        code = setup + "import sys; from pytest_ninja.cli import main; sys.exit(main(sys.argv[1:]))"
+        code = (
+            setup
+            + "import sys; from pytest_ninja.cli.main import main; sys.exit(main(sys.argv[1:]))"
+        )
         self.proc = subprocess.Popen(
             [sys.executable, "-c", code, "watch", "--dir", str(root), *args],
             stdin=subprocess.PIPE,
@@ -254,7 +257,7 @@ def test_a_kata_that_kills_its_process_is_an_error_in_one_line(watching):
 
 def test_without_fork_watch_grades_in_its_own_process_and_says_so_once(watching):
     root, start = watching
-    s = start(setup="from pytest_ninja import runner; runner.CAN_FORK = False; ")
+    s = start(setup="from pytest_ninja.core import runner; runner.CAN_FORK = False; ")
     rewrite(root / "katas/07_backward_tanh.py", WRONG_TANH)
     s.wait_for("verdict: 07_backward_tanh failed 0/1")
     rewrite(root / "katas/07_backward_tanh.py", (SOLUTIONS / "07_backward_tanh.py").read_text())

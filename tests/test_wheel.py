@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, SOLUTIONS
 
-from pytest_ninja.catalogue import KATAS
+from pytest_ninja.levels import KATAS
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX venv layout")
 
@@ -66,7 +66,7 @@ def venv(tmp_path_factory):
 
 def test_the_wheel_carries_every_stub_and_solution(venv, tmp_path):
     code = (
-        "from pytest_ninja.workspace import bundled; import pytest_ninja; "
+        "from pytest_ninja.loop.workspace import bundled; import pytest_ninja; "
         "print(bundled('katas')); print(bundled('solutions')); print(pytest_ninja.__file__)"
     )
     katas, solutions, package = run([str(venv), "-c", code], tmp_path).stdout.split()
@@ -77,7 +77,7 @@ def test_the_wheel_carries_every_stub_and_solution(venv, tmp_path):
 
 def test_init_then_pass_a_kata_reveals_its_solution_and_no_other(venv, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    cli = [str(venv), "-c", "import sys; from pytest_ninja.cli import main; sys.exit(main())"]
+    cli = [str(venv), "-m", "pytest_ninja.cli"]
     run([*cli, "init", "ws"], tmp_path, env)
     ws = tmp_path / "ws"
     assert sorted(p.name for p in (ws / "solutions").iterdir()) == ["README.md"]

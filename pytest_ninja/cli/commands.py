@@ -1,0 +1,243 @@
+"""The learner's commands outside pytest: `init`, `hint`, `status`, `reset` and `watch`.
+
+Each command is a pair: a function that adds its arguments to an argparse sub-parser, and a
+function that runs it and returns the exit code; `cli.py` wires them in (and adds `--dir`, the
+workspace, to every command that works in one). A usage error (a kata that does not exist,
+missing arguments, a folder that is not a workspace) is raised as `Usage`: `cli.py` prints it
+to stderr, its first line first, and exits 2. `--katas` always means a list of kata ids.
+
+None of them imports torch except `watch`, which grades: they read and write the workspace's
+files only.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from pytest_ninja.core.level import Kata
+from pytest_ninja.levels import KATAS, find
+from pytest_ninja.loop import progress as progress_file
+from pytest_ninja.loop import workspace
+from pytest_ninja.loop.panel import panel_lines
+
+
+class Usage(Exception):
+    """The command was asked for something it cannot do; the message is for the learner:
+    one line first, the detail on the lines after."""
+
+
+def kata_named(value: str) -> Kata:
+    """The kata a learner names (07, backward_tanh, 07_backward_tanh); Usage otherwise."""
+    kata = find(value)
+    if kata is None:
+        ids = ", ".join(k.id for k in KATAS)
+        raise Usage(f"no kata {value!r}: the katas are {ids}")
+    return kata
+
+
+def katas_named(values: list[str] | str) -> list[Kata]:
+    """Katas from ids given one by one or comma-separated (`07,09`), in the order given."""
+    if isinstance(values, str):
+        values = [values]
+    keys = [k.strip() for v in values for k in v.split(",") if k.strip()]
+    return list(dict.fromkeys(kata_named(k) for k in keys))
+
+
+def add_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dir",
+        default=None,
+        metavar="WORKSPACE",
+        help="the workspace: the folder holding katas/ (default: here)",
+    )
+
+
+def workspace_root(args) -> Path:
+    return Path(getattr(args, "dir", None) or ".")
+
+
+def katas_folder(args) -> Path:
+    """The workspace's `katas/` folder; Usage when there is none."""
+    folder = workspace_root(args) / workspace.WORKSPACE_FOLDER
+    if not folder.is_dir():
+        raise Usage(
+            f"no katas/ folder in {folder.parent.resolve()}\n"
+            "  make a workspace with `pytest-ninja init DIR`, or run this inside one (--dir)."
+        )
+    return folder
+
+
+# -- init ----------------------------------------------------------------------------------
+
+
+def init_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("directory", help="where to make the workspace (made if missing)")
+    parser.add_argument(
+        "--classroom",
+        action="store_true",
+        help="also the grading files of a teacher's template repository: "
+        "GitHub Classroom's workflow, autograding.json and Gradescope's scripts",
+    )
+    parser.add_argument(
+        "--katas",
+        default="",
+        metavar="ID[,ID]",
+        help="only these katas in the workspace and the grading (default: all)",
+    )
+    parser.add_argument(
+        "--points",
+        default="",
+        metavar="KATA=POINTS[,...]",
+        help="points of katas for the grading files (default 1 each)",
+    )
+    parser.add_argument(
+        "--install",
+        default=None,
+        metavar="REQUIREMENT",
+        help="where graders install the dojo from: a pip requirement such as "
+        "'pytest-ninja @ git+https://github.com/ORG/pytest-ninja@v0.1.0' or a "
+        "wheel's URL (default: the project's repository at this version's tag)",
+    )
+
+
+def init(args) -> int:
+    from pytest_ninja.classroom.scoring import parse_points
+
+    root = Path(args.directory)
+    katas = tuple(katas_named(args.katas)) or KATAS
+    try:
+        points = parse_points(args.points)
+    except ValueError as exc:
+        raise Usage(f"--points: {exc}") from None
+    extra = {}
+    if args.classroom:
+        from pytest_ninja.classroom.templates import DEFAULT_SOURCE, Assignment, classroom_files
+
+        extra = classroom_files(Assignment(katas, points, args.install or DEFAULT_SOURCE))
+    made = workspace.init(root, katas, extra)
+    if not made:
+        print(f"{root} is up to date: every kata of this version is there; nothing changed.")
+        return 0
+    new_katas = [m for m in made if m.startswith("katas/")]
+    print(
+        f"pytest-ninja: made {len(made)} files in {root}"
+        + (f" ({len(new_katas)} katas)" if new_katas else "")
+    )
+    for name in made:
+        print(f"  {name}")
+    print(f"\nnext: cd {root} && pytest katas/")
+    if args.classroom and args.install is None:
+        print(
+            "graders install the dojo from the project's repository at this version's tag; "
+            "pass --install to use your fork, tag or wheel"
+        )
+    return 0
+
+
+# -- status --------------------------------------------------------------------------------
+
+
+def status(args) -> int:
+    folder = katas_folder(args)
+    progress = progress_file.load(folder)
+    if progress.warning:
+        print(f"warning: {progress.warning}")
+    print("\n".join(panel_lines(folder, "katas", {}, progress)))
+    return 0
+
+
+# -- hint ----------------------------------------------------------------------------------
+
+
+def hint_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "kata",
+        nargs="?",
+        help="the kata (09, backward_bn_stats or 09_backward_bn_stats); "
+        "default: the one you are on",
+    )
+    parser.add_argument(
+        "--level", type=int, choices=(1, 2, 3), help="show this level instead of the next one"
+    )
+
+
+def hint(args) -> int:
+    from pytest_ninja.loop.coach import show_hint
+
+    kata = kata_named(args.kata) if args.kata else None
+    # a named kata's hint can be read anywhere; "the one you are on" needs the workspace
+    folder = (
+        katas_folder(args) if kata is None else workspace_root(args) / workspace.WORKSPACE_FOLDER
+    )
+    print("\n".join(show_hint(folder, kata, args.level)))
+    return 0
+
+
+# -- reset ---------------------------------------------------------------------------------
+
+
+def reset_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("katas", nargs="*", metavar="KATA", help="the katas to put back")
+    parser.add_argument("--all", action="store_true", help="put every kata's stub back")
+
+
+def reset(args) -> int:
+    katas = list(KATAS) if args.all else katas_named(args.katas)
+    folder = katas_folder(args)
+    if not katas:
+        raise Usage("name the katas to put back (reset 07 09), or --all")
+    kept = workspace.reset(workspace_root(args), katas)
+    progress = progress_file.load(folder)
+    for kata in katas:
+        progress.reset(kata)
+    progress_file.save(folder, progress)
+    print(f"pytest-ninja: {len(katas)} kata(s) back to their stubs")
+    for backup in kept:
+        print(f"  your file is kept as {backup}")
+    return 0
+
+
+# -- watch ---------------------------------------------------------------------------------
+
+
+def watch_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds a kata's function may run (default 10; 0: no limit)",
+    )
+    parser.add_argument(
+        "--poll",
+        type=float,
+        default=0.05,
+        metavar="SECONDS",
+        help="seconds between two looks at the files (default 0.05)",
+    )
+    parser.add_argument(
+        "--no-events",
+        action="store_true",
+        help="do not listen to file events; poll modification times only",
+    )
+
+
+def watch(args) -> int:
+    from pytest_ninja.core.settings import Settings
+    from pytest_ninja.loop.watch import run
+
+    if not 0 <= args.timeout < float("inf"):
+        raise Usage(f"--timeout is {args.timeout:g}: give a number of seconds >= 0 (0: no limit)")
+    if not 0 < args.poll <= 60:
+        raise Usage(f"--poll is {args.poll:g}: give a number of seconds above 0, at most 60")
+    folder = katas_folder(args)
+    settings = Settings(time_limit=args.timeout or None, timeout_flag="--timeout")
+    return run(folder.resolve(), settings, args.poll, not args.no_events)
+
+
+INIT_HELP = "make a learner's workspace (katas, an empty solutions folder, config)"
+HINT_HELP = "the next hint for the kata you are on (or the one you name)"
+STATUS_HELP = "the dojo panel, without running anything"
+RESET_HELP = "put katas back to their stubs, keeping a backup of yours"
+WATCH_HELP = "re-grade a kata the moment its file is saved"

@@ -1,0 +1,655 @@
+"""`pytest-ninja train`: exercise 4 for real, as the learner sees it.
+
+The lecture's run (n_hidden 200, 200,000 steps) with the learner's `backward_mlp` from
+`katas/14_backward_mlp.py` of the workspace (`--dir`, default here), or the dojo's own with
+`--reference`. The learner's is graded
+first, as kata 14 grades it: a stub or a failing answer is refused before any training
+(`--force` trains on a failing one anyway, and says so). Then the progress bar with the time
+left, the report beside the lecture's losses, sampled names, `--compare` with autograd (with
+the likely cause when the learner's steps are slower, such as a Python loop in
+`backward_mlp`), the loss-curve PNG. The loop itself is `training.py`; what goes wrong on the
+learner's side becomes a `Failure`: one line first, the detail after, exit code 1, no
+traceback; a usage error (`--reference` with `--dir`, a folder that is not a workspace) is a
+`commands.Usage`, exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import math
+import shutil
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from pytest_ninja.cli.commands import Usage, katas_folder
+
+KATA_ID = "14_backward_mlp"
+KATA_FILE = f"{KATA_ID}.py"
+REFERENCE = "the dojo's reference backward_mlp"
+SAMPLES = 20
+INTERRUPTED = 130  # the exit code of a run stopped by Ctrl-C
+
+
+class Failure(Exception):
+    """The command cannot go on; the message is one line for the learner."""
+
+
+def arg(*flags: str, **options) -> tuple[tuple[str, ...], dict]:
+    """One argument of the command, as `parser.add_argument` takes it."""
+    return flags, options
+
+
+def positive_int(text: str) -> int:
+    value = int(text.replace("_", "").replace(",", ""))
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+    return value
+
+
+def shown(path: Path) -> str:
+    """A path as the learner would type it: relative to here when it is under here."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+HELP = (
+    "exercise 4 for real: train the lecture's model (n_hidden 200, 200,000 steps) with your "
+    "backward_mlp from the workspace's katas/14_backward_mlp.py, then sample names; Ctrl-C "
+    "stops early and still reports"
+)
+ARGUMENTS = (
+    arg(
+        "--reference",
+        action="store_true",
+        help="train with the dojo's own solution instead of yours",
+    ),
+    arg(
+        "--force",
+        action="store_true",
+        help="train even if your backward_mlp fails kata 14 (it is graded first; a failing "
+        "one is refused, since it would teach the model wrong gradients)",
+    ),
+    arg(
+        "--names",
+        metavar="PATH",
+        default=None,
+        help="the lecture's names.txt (default: $NINJA_NAMES, else a cached copy, else "
+        "downloaded once from makemore and checked against its sha256)",
+    ),
+    arg(
+        "--steps",
+        type=positive_int,
+        default=200_000,
+        help="training steps (default: the lecture's 200,000); the learning rate drops from "
+        "0.1 to 0.01 halfway",
+    ),
+    arg(
+        "--seed",
+        type=int,
+        default=2147483647,
+        help="seed of the init, the batches and the samples (default: the lecture's)",
+    ),
+    arg("--device", choices=("cpu", "cuda"), default="cpu", help="where to train (default: cpu)"),
+    arg(
+        "--compare",
+        action="store_true",
+        help="also train with autograd, same init and batches, and show the two side by side",
+    ),
+    arg(
+        "--plot",
+        metavar="PNG",
+        type=Path,
+        default=Path(".ninja") / "train-loss.png",
+        help="where to save the loss curve, if matplotlib is installed "
+        "(default: .ninja/train-loss.png)",
+    ),
+    arg("--no-plot", action="store_true", help="do not save a loss curve"),
+)
+
+
+def train_arguments(parser: argparse.ArgumentParser) -> None:
+    for flags, options in ARGUMENTS:
+        parser.add_argument(*flags, **options)
+
+
+def train(args: argparse.Namespace) -> int:
+    if args.reference and args.dir is not None:
+        raise Usage("--reference trains with the dojo's solution, --dir with yours: choose one")
+    import torch
+
+    from pytest_ninja.levels.mlp import training
+
+    if args.device == "cuda" and not torch.cuda.is_available():
+        why = "this torch is built without CUDA" if torch.version.cuda is None else "no GPU found"
+        raise Failure(
+            f"--device cuda: CUDA is not available here ({why}); "
+            "train on the CPU (leave out --device)"
+        )
+    subject = kata_subject(args)
+    backward = load_backward(subject)
+    failing = [] if subject.reference else gate(subject, args.force)
+    found = load_names(args.names)
+    splits = training.Splits.from_words(found.words)
+    if len(splits.Ytr) == 0 or len(splits.Ydev) == 0:
+        raise Failure(
+            f"{shown(found.path)} has too few names ({len(found.words)}) to split 80% / 10% / "
+            "10% and train: use the lecture's names.txt"
+        )
+    config = training.TrainConfig(steps=args.steps, seed=args.seed, device=args.device)
+    if failing:
+        print(
+            f"--force: {subject.name} fails {len(failing)} of {len(subject.kata.outputs)} "
+            f"checks of kata 14 ({outputs_of(failing)}); training on it anyway"
+        )
+    print(f"training with {subject.who}")
+    print(
+        f"  {config.steps:,} steps of {config.batch_size}, n_hidden {config.n_hidden} "
+        f"({config.parameter_count:,} parameters), lr {config.lr} then {config.lr_after} from "
+        f"step {config.decay_step:,}, on the {config.device}"
+    )
+    print(
+        f"  names: {shown(found.path)} ({found.origin}), {len(found.words):,} names: "
+        f"{len(splits.Ytr):,} / {len(splits.Ydev):,} / {len(splits.Yte):,} examples "
+        "(train / val / test)",
+        flush=True,
+    )
+
+    bar = ProgressBar(sys.stdout, "side by side:" if args.compare else "")
+    try:
+        if args.compare:
+            comparison = training.compare(backward, splits, config, progress=bar)
+            result = comparison.yours
+        else:
+            comparison, result = None, training.train(backward, splits, config, progress=bar)
+    except training.BackwardError as exc:
+        raise Failure(backward_failure(exc, subject)) from None
+    finally:
+        bar.close()
+    forced = forced_line(failing)
+    if result.stopped == "diverged":
+        raise Failure(
+            f"training blew up by step {result.steps_done:,} (the loss or a parameter is no "
+            f"longer finite): the gradients of {subject.who} send the model astray; "
+            f"{subject.hint}" + (f"\n  {forced}" if forced else "")
+        )
+
+    label = "reference" if subject.reference else "yours"
+    for line in report_lines(result):
+        print(line)
+    if forced:
+        print(forced)
+    if comparison is not None:
+        loops = [] if subject.reference else python_loops(read_source(subject.path))
+        slower = slower_lines(comparison.speedup, subject.name, loops, subject.path.name)
+        for line in compare_lines(comparison, label, slower):
+            print(line)
+    seed = config.seed + training.SAMPLE_SEED_OFFSET
+    print(f"{SAMPLES} names sampled from the model (seed {seed}):")
+    names = training.sample(result.params, result.bn, SAMPLES, seed=seed)
+    for line in textwrap.wrap(", ".join(n or "(empty)" for n in names), 76):
+        print(f"  {line}")
+    if not args.no_plot:
+        curves = {label: result.losses}
+        if comparison is not None:
+            curves["autograd"] = comparison.autograd.losses
+        print(plot_losses(args.plot, curves, config.is_lecture_run))
+    return INTERRUPTED if result.stopped == "interrupted" else 0
+
+
+def load_names(path: str | None):
+    """names.txt's words, saying so when they must be downloaded first."""
+    from pytest_ninja.levels import names
+
+    def announce(url: str, target: Path) -> None:
+        print(f"names.txt: downloading {url} (once; kept in {target.parent})", flush=True)
+
+    try:
+        return names.load_names(path, on_download=announce)
+    except names.NamesError as exc:
+        raise Failure(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The backward_mlp to train with, and how to speak of it to the learner."""
+
+    path: Path
+    name: str  # "your backward_mlp", or REFERENCE
+    who: str  # the name, with the learner's file beside it (never the reference's)
+    hint: str  # what to do when it fails
+    reference: bool = False
+
+    @property
+    def kata(self):
+        from pytest_ninja.levels import find
+
+        return find(KATA_ID)
+
+
+REFERENCE_TOO = "  or train with the dojo's own solution: pytest-ninja train --reference"
+
+
+def kata_subject(args: argparse.Namespace) -> Subject:
+    """The file to train with, and how to name it to the learner.
+
+    The reference is named, never located: its file is the packaged solution of kata 14.
+    """
+    if args.reference:
+        from pytest_ninja.loop.workspace import bundled
+
+        try:
+            path = bundled("solutions") / KATA_FILE
+        except FileNotFoundError:
+            path = None
+        if path is None or not path.is_file():
+            raise Failure(
+                "the dojo's solutions are not installed with this package, so "
+                "--reference has nothing to train with; reinstall pytest-ninja"
+            )
+        hint = "it should never fail: reinstall pytest-ninja, and report it if it still does"
+        return Subject(path, REFERENCE, REFERENCE, hint, reference=True)
+    try:
+        path = katas_folder(args) / KATA_FILE
+    except Usage as exc:
+        raise Usage(f"{exc}\n{REFERENCE_TOO}") from None
+    if not path.is_file():
+        where = f" --dir {args.dir}" if args.dir is not None else ""
+        raise Failure(
+            f"there is no {shown(path)}: `pytest-ninja reset 14{where}` puts its stub back, "
+            "or train with --reference"
+        )
+    name = "your backward_mlp"
+    return Subject(path, name, f"{name} ({shown(path)})", check_hint(path))
+
+
+def check_hint(path: Path) -> str:
+    return f"check it with `pytest {shown(path)}`"
+
+
+def load_backward(subject: Subject) -> Callable:
+    """The kata's function, imported and checked for its signature."""
+    from pytest_ninja.core.loading import KataLoadError, load_function
+
+    try:
+        return load_function(subject.path, subject.kata)
+    except KataLoadError as exc:
+        raise Failure(f"{exc}: fix it, then {subject.hint}") from None
+
+
+def gate(subject: Subject, force: bool) -> list:
+    """Grade the learner's backward_mlp as kata 14 does, in both phases, before any training.
+
+    A stub is refused; a failing answer too, unless `force`. Returns the checks it fails
+    (none when it passes).
+    """
+    from pytest_ninja.core.grading import grade_file
+    from pytest_ninja.core.result import Status
+
+    result = grade_file(subject.path, subject.kata, shown=shown(subject.path))
+    if result.status is Status.PASSED:
+        return []
+    if result.status is Status.TODO:
+        raise Failure(todo_message(subject, result))
+    if force:
+        return result.failing
+    raise Failure(refusal(subject, result))
+
+
+def todo_message(subject: Subject, result) -> str:
+    """One line on a backward_mlp not attempted yet: the stub, or one that returns nothing."""
+    where = f"backward_mlp in {shown(subject.path)}"
+    if all(c.headline.startswith("todo: implement") for c in result.failing):
+        state = "is still a stub (it raises NotImplementedError)"
+    else:
+        state = "returns none of its gradients yet"
+    return f"{where} {state}: solve it, {subject.hint}, then train"
+
+
+def refusal(subject: Subject, result) -> str:
+    """Why a failing backward_mlp is not trained on: one line, then the first failure."""
+    from pytest_ninja.core.result import Status
+
+    failing = result.failing
+    total = len(result.kata.outputs)
+    why = "training on it would teach the model wrong gradients"
+    if result.status is Status.ERROR:
+        why = (
+            "it stops with an error before it can be graded: training on it would fail, or "
+            "teach the model wrong gradients"
+        )
+    lines = [
+        f"{subject.name} fails {len(failing)} of {total} checks of kata 14: "
+        f"{outputs_of(failing)}: {why}"
+    ]
+    first = failing[0]
+    lines.append(f"  {first.headline}")
+    lines.extend(f"  {line}" for line in first.lines[1:] if line.startswith("likely:"))
+    lines.append(
+        f"  every check in full: `pytest {shown(subject.path)}`; to train on it anyway: add --force"
+    )
+    return "\n".join(lines)
+
+
+def outputs_of(checks) -> str:
+    return ", ".join(c.output for c in checks)
+
+
+def forced_line(failing) -> str:
+    """The report's word on a run made with --force ("" when it was not needed)."""
+    if not failing:
+        return ""
+    return (
+        "trained with --force on a backward_mlp that fails kata 14 "
+        f"({outputs_of(failing)}): expect these losses to be off"
+    )
+
+
+def backward_failure(exc, subject: Subject) -> str:
+    """One line on a backward function that failed: a stub, an exception, a wrong answer."""
+    from pytest_ninja.core.loading import exception_line
+
+    if exc.stub:
+        return (
+            f"backward_mlp in {shown(subject.path)} is still a stub (it raises "
+            f"NotImplementedError): solve it, {subject.hint}, then train"
+        )
+    if exc.error is None:
+        return f"{exc}; {subject.hint}"
+    return (
+        f"{subject.who} failed at step {exc.step:,}: "
+        f"{exception_line(exc.error, subject.path.resolve())}; {subject.hint}"
+    )
+
+
+def report_lines(result) -> list[str]:
+    """What the run learnt, beside the lecture's numbers."""
+    from pytest_ninja.levels.mlp.training import LECTURE_TRAIN_LOSS, LECTURE_VAL_LOSS
+
+    config = result.config
+    lines = []
+    if result.stopped == "interrupted":
+        lines.append(
+            f"stopped by Ctrl-C after {result.steps_done:,} of {config.steps:,} steps; "
+            "what it learnt so far:"
+        )
+    lines.append(
+        f"{result.steps_done:,} steps in {result.wall_seconds:.1f} s "
+        f"({result.steps_per_second:,.0f} steps/s); BatchNorm then calibrated over the "
+        "training set"
+    )
+    note = "" if config.is_lecture_run else "  (the lecture's are after 200,000 steps)"
+    lines.append(f"{'':8}{'loss':>8}{'lecture':>9}{'diff':>9}{note}")
+    for split, loss, lecture in (
+        ("train", result.train_loss, LECTURE_TRAIN_LOSS),
+        ("val", result.val_loss, LECTURE_VAL_LOSS),
+    ):
+        lines.append(f"  {split:<6}{loss:>8.4f}{lecture:>9.2f}{loss - lecture:>+9.4f}")
+    return lines
+
+
+def compare_lines(c, label: str = "yours", slower: Iterable[str] = ()) -> list[str]:
+    """The two runs side by side: loss curves, divergence, speed (then `slower`, if given)."""
+    yours, theirs = c.yours.losses, c.autograd.losses
+    lines = [
+        "side by side with autograd (same init, same batches; mean batch loss):",
+        f"  {'steps':<18}{label:>9}{'autograd':>10}",
+    ]
+    count = len(yours)
+    windows = min(10, count)
+    for w in range(windows):
+        lo, hi = w * count // windows, (w + 1) * count // windows
+        if hi > lo:
+            a = sum(yours[lo:hi]) / (hi - lo)
+            b = sum(theirs[lo:hi]) / (hi - lo)
+            lines.append(f"  {f'{lo + 1:,}-{hi:,}':<18}{a:>9.4f}{b:>10.4f}")
+    name, worst = c.largest
+    each = "  ".join(f"{k} {v:.1e}" for k, v in c.divergence.items())
+    lines.append(
+        f"largest divergence of the parameters: {name} by {worst:.2e} "
+        f"(max |{label} - autograd|; float32 rounding differs, and grows with the steps)"
+    )
+    lines.append(f"  {each}")
+
+    def rate(r) -> float:
+        return r.steps_done / r.seconds if r.seconds > 0 else math.nan
+
+    lines.append(
+        f"speed of a step: {label} {rate(c.yours):,.0f} steps/s, autograd "
+        f"{rate(c.autograd):,.0f} steps/s ({label} {c.speedup:.2f}x as fast)"
+    )
+    lines.extend(slower)
+    lines.append(
+        f"autograd's run after calibration: train {c.autograd.train_loss:.4f}, "
+        f"val {c.autograd.val_loss:.4f}"
+    )
+    return lines
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A Python `for` or `while` loop in the learner's backward_mlp."""
+
+    line: int  # in the file
+    embedding: bool  # it adds into rows of dC, one example or token at a time
+
+
+def python_loops(source: str, name: str = "backward_mlp") -> list[Loop]:
+    """The outermost `for`/`while` loops inside the function `name` of a file's source.
+
+    Each runs in Python on every training step, which makes a step slow; nothing is imported
+    or run. A file that does not parse has none.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    defined = [
+        node
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name
+    ]
+    if not defined:
+        return []
+    func = defined[-1]  # as Python would: the last definition wins
+    dC = {"dC"} | _returned_as(func, "dC")
+    loops: list[Loop] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.For, ast.AsyncFor, ast.While)):
+                loops.append(Loop(child.lineno, _writes_rows(child, dC)))
+            else:
+                visit(child)
+
+    visit(func)
+    return loops
+
+
+def _returned_as(func: ast.AST, key: str) -> set[str]:
+    """The variables the function returns under `key` in a dict literal."""
+    found = set()
+    for node in ast.walk(func):
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Dict):
+            for k, v in zip(node.value.keys, node.value.values):
+                if isinstance(k, ast.Constant) and k.value == key and isinstance(v, ast.Name):
+                    found.add(v.id)
+    return found
+
+
+def _writes_rows(loop: ast.AST, names: set[str]) -> bool:
+    """Whether the loop assigns to `name[...]` for one of the names (dC[ix] += ...)."""
+    for node in ast.walk(loop):
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AugAssign)
+            else []
+        )
+        for target in targets:
+            if (
+                isinstance(target, ast.Subscript)
+                and isinstance(target.value, ast.Name)
+                and target.value.id in names
+            ):
+                return True
+    return False
+
+
+def read_source(path: Path) -> str:
+    try:
+        return path.read_text("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def slower_lines(speedup: float, name: str, loops: list[Loop], file_name: str) -> list[str]:
+    """When the hand-written steps are slower than autograd's: how much, and the likely cause."""
+    if not speedup < 1:  # also nan: nothing to say
+        return []
+    lines = [f"{name} runs at {speedup:.2f}x autograd's speed"]
+    if not loops:
+        return lines
+    first = next((loop for loop in loops if loop.embedding), loops[0])  # the classic first
+    others = [loop for loop in loops if loop is not first]
+    where = f"{file_name}:{first.line}"
+    if first.embedding:
+        cause = (
+            f"a Python loop at {where} runs once per example or token: "
+            "`dC.index_add_(0, Xb.view(-1), demb.view(-1, 10))` does it in one op"
+        )
+    else:
+        cause = (
+            f"a Python loop at {where} runs its body one item at a time, on every step: "
+            "one tensor op over the whole batch does the same work at once"
+        )
+    more = ""
+    if others:
+        at = "line" if len(others) == 1 else "lines"
+        more = f" (more loops at {at} {', '.join(str(loop.line) for loop in others)})"
+    lines.append(f"  likely cause: {cause}{more}")
+    return lines
+
+
+def plot_losses(path: Path, curves: dict[str, list[float]], lecture_run: bool) -> str:
+    """Save the loss curves (means over buckets of steps) as a PNG; a line saying what happened."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return (
+            "loss curve: not drawn, matplotlib is not installed (pip install 'pytest-ninja[plot]')"
+        )
+    from pytest_ninja.levels.mlp import training
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for label, losses in curves.items():
+        size = max(1, len(losses) // 200)
+        count = len(losses) // size
+        means = [sum(losses[i * size : (i + 1) * size]) / size for i in range(count)]
+        ax.plot([(i + 1) * size for i in range(count)], means, label=label)
+    if lecture_run:
+        ax.axhline(
+            training.LECTURE_TRAIN_LOSS,
+            color="grey",
+            linestyle="--",
+            linewidth=0.8,
+            label="lecture: train 2.07 (calibrated)",
+        )
+    ax.set_xlabel("step")
+    ax.set_ylabel("batch loss (mean over buckets of steps)")
+    ax.set_title("pytest-ninja train: the lecture's MLP with a hand-written backward pass")
+    ax.legend()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=100)
+    except OSError as exc:
+        return f"loss curve: not saved ({exc.strerror or exc}: {path})"
+    finally:
+        plt.close(fig)
+    return f"loss curve: {shown(path)}"
+
+
+def time_left(step: int, steps: int, seconds: float) -> str:
+    """`~1m23s left` at the rate so far; "" before there is a rate, and once done."""
+    if step <= 0 or seconds <= 0 or step >= steps:
+        return ""
+    left = math.ceil(seconds * (steps - step) / step)
+    if left < 60:
+        return f"~{left}s left"
+    if left < 3600:
+        return f"~{left // 60}m{left % 60:02d}s left"
+    return f"~{left // 3600}h{left % 3600 // 60:02d}m left"
+
+
+class ProgressBar:
+    """Step, loss, speed and time left: one line redrawn at a terminal, a few plain lines
+    otherwise. At a terminal the bar narrows, or goes, so the line fits the width."""
+
+    def __init__(
+        self,
+        stream: TextIO,
+        label: str = "",
+        tty: bool | None = None,
+        lines: int = 10,
+        interval: float = 0.1,
+        width: int | None = None,
+    ) -> None:
+        self.stream = stream
+        self.label = f"{label} " if label else ""
+        self.tty = stream.isatty() if tty is None else tty
+        self.lines, self.interval = lines, interval
+        self.width = shutil.get_terminal_size().columns if width is None else width
+        self.bar = 20  # characters of the bar at a terminal
+        self.last_draw = -math.inf
+        self.last_step = 0
+        self.drawn = False
+
+    def __call__(self, step: int, steps: int, loss: float, seconds: float) -> None:
+        now = time.monotonic()
+        if self.tty:
+            if step != steps and now - self.last_draw < self.interval:
+                return
+            self.stream.write("\r" + self.line(step, steps, loss, seconds))
+        else:
+            every = max(1, steps // self.lines)
+            same_line = step // every == self.last_step // every and step != steps
+            if step == self.last_step or same_line:
+                return
+            status = self.status(step, steps, loss, seconds)
+            self.stream.write(f"{self.label}step {step:>7,}/{steps:,}  {status}\n")
+        self.stream.flush()
+        self.last_draw, self.last_step, self.drawn = now, step, True
+
+    def line(self, step: int, steps: int, loss: float, seconds: float) -> str:
+        """The terminal's line, padded to clear the last one and short of the last column."""
+        room = max(1, self.width - 1)
+        head = f"{self.label}step {step:>7,}/{steps:,} "
+        status = self.status(step, steps, loss, seconds)
+        fits = room - len(head) - len(status) - 3  # 3: the brackets and a space
+        self.bar = min(self.bar, fits if fits >= 5 else 0)  # narrows once, then stays
+        size = self.bar
+        bar = f"[{'#' * (size * step // steps):<{size}}] " if size else ""
+        return (head + bar + status)[:room].ljust(room)
+
+    @staticmethod
+    def status(step: int, steps: int, loss: float, seconds: float) -> str:
+        rate = step / seconds if seconds > 0 else 0.0
+        left = time_left(step, steps, seconds)
+        return f"loss {loss:.4f}  {rate:,.0f} steps/s" + (f"  {left}" if left else "")
+
+    def close(self) -> None:
+        if self.tty and self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.drawn = False

@@ -1,0 +1,164 @@
+"""What grading found, as data: one vocabulary of statuses and one record of a kata's outcome.
+
+The grading core returns a `KataResult` (one `CheckResult` per gradient it graded); the pytest
+plugin rebuilds the same record from its own items' reports, once per run; the panel, the
+progress file and the class documents all read that record and render their words last. A
+kata's status is derived in one place, `kata_status`. Plain data, no torch, no pytest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from pathlib import Path
+
+from pytest_ninja.core.level import Kata
+
+
+class Status(str, Enum):
+    """The verdict on a check, and (derived by `kata_status`) on a kata."""
+
+    PASSED = "passed"  # matches autograd in both phases
+    FAILED = "failed"  # graded, and wrong
+    ERROR = "error"  # could not be graded: it crashed, timed out, or did not load
+    TODO = "todo"  # not attempted yet: the stub, or a gradient not returned
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def kata_status(statuses: Iterable[Status]) -> Status:
+    """A kata's status from its checks' (a check never graded counts as todo).
+
+    Passed when every check passed; failed when one failed; an error when one could not be
+    graded (a kata that does not load errors in every check); otherwise todo, which includes
+    a kata with some checks passing and others not attempted yet.
+    """
+    seen = set(statuses)
+    if seen == {Status.PASSED}:
+        return Status.PASSED
+    if Status.FAILED in seen:
+        return Status.FAILED
+    if Status.ERROR in seen:
+        return Status.ERROR
+    return Status.TODO
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The figures of one answer against its reference (`compare.compare` makes them)."""
+
+    ok: bool
+    reason: str  # "values", "type", "dtype", "device", "shape" or "nonfinite"
+    detail: str  # one line for the learner ("" when ok)
+    exact: bool = False
+    maxdiff: float = math.nan
+    tol: float = math.nan
+    worst: tuple[int, ...] | None = None
+    expected_at_worst: float = math.nan
+    got_at_worst: float = math.nan
+
+    def lecture_line(self) -> str:
+        """The lecture's `cmp` line: exact, approximate and maxdiff."""
+        return (
+            f"exact: {self.exact} | approximate: {self.ok} | maxdiff: {self.maxdiff:.3g}"
+            f" (tolerance {self.tol:.2g})"
+        )
+
+    def worst_line(self) -> str:
+        if self.worst is None:
+            return ""
+        index = ", ".join(str(i) for i in self.worst)
+        return (
+            f"worst entry [{index}]: expected {self.expected_at_worst:.6g}, "
+            f"got {self.got_at_worst:.6g}"
+        )
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The verdict on one gradient of one kata."""
+
+    output: str
+    status: Status
+    lines: tuple[str, ...] = ()  # for the learner; the first line says it all
+    phase: str | None = None  # the phase that failed, if one did
+    comparison: Comparison | None = None
+
+    @property
+    def message(self) -> str:
+        return "\n".join(self.lines)
+
+    @property
+    def headline(self) -> str:
+        return self.lines[0] if self.lines else str(self.status)
+
+
+@dataclass(frozen=True)
+class KataResult:
+    """One kata's outcome: the checks graded (all of them, or a selection's) and where."""
+
+    kata: Kata
+    checks: dict[str, CheckResult] = field(default_factory=dict)
+    duration: float = 0.0  # seconds spent grading it
+    path: str = ""  # the learner's file as pytest shows it (katas/07_backward_tanh.py)
+    line: int = 1  # where the learner's function starts
+    digest: str = ""  # of the file's bytes as graded, to tell when the learner changed it
+
+    def status_of(self, output: str) -> Status:
+        check = self.checks.get(output)
+        return Status.TODO if check is None else check.status
+
+    @property
+    def status(self) -> Status:
+        return kata_status(self.status_of(o) for o in self.kata.outputs)
+
+    @property
+    def passed(self) -> int:
+        return sum(self.status_of(o) is Status.PASSED for o in self.kata.outputs)
+
+    @property
+    def failing(self) -> list[CheckResult]:
+        """The checks graded that did not pass, in the kata's order."""
+        return [
+            self.checks[o]
+            for o in self.kata.outputs
+            if o in self.checks and self.checks[o].status is not Status.PASSED
+        ]
+
+    @property
+    def first_problem(self) -> str:
+        failing = self.failing
+        return failing[0].headline if failing else ""
+
+    def with_check(self, check: CheckResult) -> KataResult:
+        return replace(self, checks={**self.checks, check.output: check})
+
+
+def every_check(kata: Kata, status: Status, line: str, duration: float = 0.0) -> KataResult:
+    """One verdict for all of a kata's checks (a file that cannot load, a crash, a timeout)."""
+    checks = {out: CheckResult(out, status, (line,)) for out in kata.outputs}
+    return KataResult(kata, checks, duration)
+
+
+@dataclass
+class RunResults:
+    """One run's results, by kata folder and kata id, as checks come in (a selection's too)."""
+
+    folders: dict[Path, dict[str, KataResult]] = field(default_factory=dict)
+
+    def add(self, folder: Path, part: KataResult) -> None:
+        """Fold in a result of some of a kata's checks (pytest reports them one by one)."""
+        katas = self.folders.setdefault(folder, {})
+        old = katas.get(part.kata.id)
+        if old is not None:
+            part = replace(
+                old, checks={**old.checks, **part.checks}, duration=max(old.duration, part.duration)
+            )
+        katas[part.kata.id] = part
+
+    def by_kata(self) -> dict[str, KataResult]:
+        """Every kata graded in this run, whatever its folder."""
+        return {k: r for katas in self.folders.values() for k, r in katas.items()}

@@ -1,0 +1,88 @@
+"""A kata's stub file, generated from its catalogue entry: the file a learner starts from.
+
+`katas/NN_name.py` is never written by hand: its docstring (the forward lines it reverses, the
+shape of every input and output, what to return) comes from the kata's entry and its level's
+shapes, so the stub and the grader cannot drift apart. `pytest-ninja stubs` rewrites them in
+a checkout; a test fails when one differs from what this module makes.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+
+from pytest_ninja.core.level import Kata
+
+WIDTH = 100  # the project's line length: a long parameter list wraps under its bracket
+SHAPE_WIDTH = 15  # the column the notes start in, after a shape
+IMPORTS = "import torch\nimport torch.nn.functional as F\n"
+
+
+def _signature(kata: Kata) -> str:
+    head = f"def {kata.name}("
+    lines, line = [], head
+    for i, name in enumerate(kata.inputs):
+        piece = name + (", " if i < len(kata.inputs) - 1 else "):")
+        if len(line) + len(piece.rstrip()) > WIDTH - 1 and line.strip() != head.strip():
+            lines.append(line.rstrip())
+            line = " " * len(head)
+        line += piece
+    lines.append(line)
+    return "\n".join(lines)
+
+
+def _table(rows: list[tuple[str, str, str]], name_width: int) -> list[str]:
+    return [
+        f"        {name:<{name_width}}{shape:<{SHAPE_WIDTH}}{note}".rstrip()
+        if note
+        else f"        {name:<{name_width}}{shape}"
+        for name, shape, note in rows
+    ]
+
+
+def render(kata: Kata, shape_of: Callable[[str], str], sizes: str) -> str:
+    """The stub of `kata`: `shape_of(name)` gives a tensor's shape as the learner reads it,
+    `sizes` says what the sizes in those shapes are."""
+    name_width = max(len(n) for n in (*kata.inputs, *kata.outputs)) + 2
+    upstream = set(kata.upstream)
+    inputs = []
+    for name in kata.inputs:
+        if name == "n":
+            note = "the batch size"
+        elif name in upstream:
+            note = f"upstream gradient: d loss / d {name[1:]}"
+        else:
+            note = ""
+        inputs.append((name, shape_of(name), note))
+    outputs = [(o, shape_of(o), f"d loss / d {o[1:]}") for o in kata.outputs]
+    forward = "\n".join(f"        {line}" for line in kata.reverses)
+    parts = [
+        "Write the backward pass of these forward lines by hand:",
+        "",
+        forward,
+        "",
+        textwrap.fill(sizes, WIDTH - 4, initial_indent="    ", subsequent_indent="    ")[4:] + ":",
+        *_table(inputs, name_width),
+        "",
+    ]
+    if "loss" in kata.frontier:
+        parts += [
+            "    The kata starts at the loss itself, so there is no upstream gradient to take in.",
+            "",
+        ]
+    if len(kata.outputs) == 1:
+        (out,) = kata.outputs
+        parts.append(f"    Returns {out}, a tensor of {out[1:]}'s shape:")
+    else:
+        parts += [
+            "    Returns a dict keyed by these names (fill it one key at a time: a missing key",
+            "    is reported as todo):",
+        ]
+    parts += [*_table(outputs, name_width), "", f"    Check it with: pytest katas/{kata.filename}"]
+    doc = "\n".join(
+        p if i == 0 or not p or p.startswith("    ") else "    " + p for i, p in enumerate(parts)
+    )
+    return (
+        f'"""Kata {kata.number:02d}: {kata.title}."""\n\n{IMPORTS}\n\n'
+        f'{_signature(kata)}\n    """{doc}\n    """\n    raise NotImplementedError\n'
+    )

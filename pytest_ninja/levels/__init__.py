@@ -1,0 +1,44 @@
+"""The levels: each one folder of one model's content, and nothing else.
+
+Level 1 (`levels.mlp`) is the lecture's MLP: its model in atoms and fused, its kata entries,
+hints, known mistakes and exercise 4's training. This package gathers them: every kata of
+every level (`KATAS`), found by id, number or name (`find`) or by its file (`kata_for_file`).
+`names` loads the lecture's names.txt, which the levels train on.
+
+What it may import: the grading core, and itself. Never the learner's loop, class grading or
+the command line, and never pytest.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pytest_ninja.core.level import Kata, Level, level_of
+from pytest_ninja.levels import mlp
+
+LEVELS: tuple[Level, ...] = (mlp.LEVEL,)
+KATAS: tuple[Kata, ...] = tuple(k for level in LEVELS for k in level.katas)
+BY_ID: dict[str, Kata] = {k.id: k for k in KATAS}
+_KATA_FILE = re.compile(r"^(\d\d)_([a-z0-9_]+)$")
+
+__all__ = ["BY_ID", "KATAS", "LEVELS", "find", "kata_for_file", "level_of", "total_checks"]
+
+
+def find(key: str) -> Kata | None:
+    """The kata named by its id (`09_backward_bn_stats`), number (`09`, `9`) or name."""
+    key = key.strip().removesuffix(".py")
+    key = key.rsplit("/", 1)[-1]
+    if key in BY_ID:
+        return BY_ID[key]
+    if key.isdigit():
+        return next((k for k in KATAS if k.number == int(key)), None)
+    return next((k for k in KATAS if k.name == key), None)
+
+
+def kata_for_file(stem: str) -> Kata | None:
+    """The kata a file stem belongs to (`09_backward_bn_stats`), or None for other files."""
+    return BY_ID.get(stem) if _KATA_FILE.match(stem) else None
+
+
+def total_checks(katas: tuple[Kata, ...] = KATAS) -> int:
+    return sum(len(k.outputs) for k in katas)

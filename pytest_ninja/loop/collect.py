@@ -1,0 +1,141 @@
+"""The pytest nodes of the dojo: a kata file, and one check per gradient it must return.
+
+Collection never imports the learner's file (a syntax error must not stop the run): the
+checks come from the catalogue, and the file is imported and graded when its first check
+runs, once for all of its checks. Each check's verdict travels on its own report as plain
+data (`check_data`, read back by `check_from_data`), so the run's record is built from the
+reports once, in the process that owns the run (an xdist controller too).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from pytest_ninja.core.level import Kata
+from pytest_ninja.core.loading import function_line
+from pytest_ninja.core.result import CheckResult, KataResult, RunResults, Status, every_check
+from pytest_ninja.core.settings import Settings
+from pytest_ninja.levels import BY_ID, kata_for_file
+
+SETTINGS = pytest.StashKey[Settings]()
+RESULTS = pytest.StashKey[RunResults]()
+CHECK = pytest.StashKey[KataResult]()  # on a KataCheck: its kata's result, this check alone
+
+
+class KataFailure(Exception):
+    """A check did not pass; its message is written for the learner."""
+
+    def __init__(self, check):
+        super().__init__(check.message)
+        self.check = check
+
+
+class KataFile(pytest.File):
+    """`katas/NN_name.py`: graded once, reported check by check."""
+
+    @property
+    def kata(self) -> Kata:
+        kata = kata_for_file(self.path.stem)
+        assert kata is not None, self.path
+        return kata
+
+    def collect(self):
+        limit = self.config.stash[SETTINGS].time_limit
+        for output in self.kata.outputs:
+            check = KataCheck.from_parent(self, name=output)
+            if limit:  # pytest-timeout as a backstop, for code that never returns to Python
+                check.add_marker(pytest.mark.timeout(4 * limit + 10))
+            yield check
+
+    def graded(self):
+        """The kata's result, computed by the first check that asks for it."""
+        if not hasattr(self, "_result"):
+            from pytest_ninja.core.grading import (  # torch: here, not at collection
+                digest_of,
+                grade_file,
+            )
+
+            shown = self.nodeid.split("::", 1)[0]
+            try:
+                self._result = grade_file(self.path, self.kata, self.config.stash[SETTINGS], shown)
+            except pytest.fail.Exception as exc:  # pytest-timeout's backstop: once for all checks
+                self._result = replace(
+                    every_check(
+                        self.kata,
+                        Status.ERROR,
+                        f"{self.kata.name} was stopped by pytest-timeout's time "
+                        f"limit ({str(exc).strip().rstrip('.')}): an endless loop?",
+                    ),
+                    path=shown,
+                    line=self.function_line,
+                    digest=digest_of(self.path),
+                )
+        return self._result
+
+    @functools.cached_property
+    def function_line(self) -> int:
+        """Where the learner's function starts: read once, asked for by every check."""
+        return function_line(self.path, self.kata.name)
+
+
+class KataCheck(pytest.Item):
+    """One gradient of one kata, judged in both phases."""
+
+    def runtest(self) -> None:
+        parent = self.parent
+        assert isinstance(parent, KataFile)
+        result = parent.graded()
+        check = result.checks[self.name]
+        self.stash[CHECK] = replace(result, checks={self.name: check})
+        if check.status is not Status.PASSED:
+            raise KataFailure(check)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, KataFailure):
+            return excinfo.value.check.message
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        parent = self.parent
+        assert isinstance(parent, KataFile)
+        # the failure's headline: `katas/07_backward_tanh::dhpreact` (no dot: pytest rewrites dots)
+        domain = f"{self.path.parent.name}/{parent.kata.id}::{self.name}"
+        return self.path, parent.function_line - 1, domain
+
+
+def check_data(item: KataCheck, report: pytest.TestReport) -> dict:
+    """A check's verdict as plain data for its report (JSON, so xdist can carry it)."""
+    part = item.stash.get(CHECK, None)
+    if part is None:  # runtest broke before grading said anything: still one honest verdict
+        text = report.longreprtext.strip() if report.failed else ""
+        line = text.splitlines()[-1] if text else "the check did not run"
+        kata = item.parent.kata
+        check = CheckResult(item.name, Status.ERROR, (f"{kata.name}: {line}",))
+        part = KataResult(kata, {item.name: check}, path=item.nodeid.split("::", 1)[0])
+    (check,) = part.checks.values()
+    return {
+        "folder": str(item.path.parent),
+        "kata": part.kata.id,
+        "output": check.output,
+        "status": check.status.value,
+        "lines": list(check.lines),
+        "phase": check.phase,
+        "path": part.path,
+        "line": part.line,
+        "digest": part.digest,
+        "duration": part.duration,
+    }
+
+
+def check_from_data(data: dict) -> tuple[Path, KataResult]:
+    """The folder and the one-check result a report's data stands for."""
+    check = CheckResult(data["output"], Status(data["status"]), tuple(data["lines"]), data["phase"])
+    kata = BY_ID[data["kata"]]
+    result = KataResult(
+        kata, {check.output: check}, data["duration"], data["path"], data["line"], data["digest"]
+    )
+    return Path(data["folder"]), result

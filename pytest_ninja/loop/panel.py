@@ -1,0 +1,99 @@
+"""The dojo panel: where the learner stands, drawn after every run and by `status`.
+
+Plain data in (this run's results of one kata folder, and the progress with this run folded
+in), lines out. A kata or a check not graded in this run (`-k`, `--lf`, a node id, one file)
+shows what the progress file remembers, marked as from an earlier run, so the panel always
+shows the whole dojo. "next:" is the kata the learner is on (`Progress.current`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytest_ninja.core.level import Kata
+from pytest_ninja.core.loading import function_line
+from pytest_ninja.core.result import KataResult, Status
+from pytest_ninja.levels import KATAS
+from pytest_ninja.loop.progress import Progress
+
+BAR_WIDTH = 30
+
+
+def bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
+    filled = round(width * done / total) if total else 0
+    return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
+def merged(results: dict[str, KataResult], progress: Progress | None) -> Progress:
+    """The progress with this run's results in it (a copy, for folders that keep none)."""
+    if progress is not None:
+        return progress
+    view = Progress()
+    for result in results.values():
+        view.record(result)
+    return view
+
+
+def passed_katas(results: dict[str, KataResult], progress: Progress | None) -> list[Kata]:
+    """The katas graded in this run that stand passed, every check counted."""
+    view = merged(results, progress)
+    return [r.kata for r in results.values() if view.status(r.kata) is Status.PASSED]
+
+
+def _row(kata: Kata, view: Progress, result: KataResult | None) -> str:
+    stored = view.katas.get(kata.id)
+    checks = stored.checks if stored else {}
+    passed = sum(checks.get(o) is Status.PASSED for o in kata.outputs)
+    status = "regressed" if view.regressed(kata) else str(view.status(kata))
+    this_run = len(result.checks) if result else 0
+    if this_run == 0 and checks:
+        note = "  (earlier run)"
+    elif 0 < this_run < len(kata.outputs) and len(checks) > this_run:
+        note = f"  ({this_run} of {len(kata.outputs)} this run)"
+    else:
+        note = ""
+    number, name = kata.id.split("_", 1)
+    return f"  {number} {name:<24} {status:<10} {passed}/{len(kata.outputs)}{note}"
+
+
+def panel_lines(
+    folder: Path,
+    shown: str,
+    results: dict[str, KataResult],
+    progress: Progress | None,
+    hint_line: str = "",
+    katas: tuple[Kata, ...] = KATAS,
+) -> list[str]:
+    """The panel for one kata folder (`shown` as the learner names it); `hint_line` is shown
+    under the next kata. `progress` already holds this run's results where it is kept."""
+    view = merged(results, progress)
+    lines = [_row(k, view, results.get(k.id)) for k in katas]
+    katas_done = sum(view.status(k) is Status.PASSED for k in katas)
+    checks_total = sum(len(k.outputs) for k in katas)
+    checks_done = sum(
+        view.katas[k.id].checks.get(o) is Status.PASSED
+        for k in katas
+        if k.id in view.katas
+        for o in k.outputs
+    )
+    lines.append(
+        f"  {bar(checks_done, checks_total)}  {katas_done}/{len(katas)} katas, "
+        f"{checks_done}/{checks_total} checks"
+    )
+    upcoming = view.current(katas)
+    if upcoming is None:
+        lines.append("  every kata passed: you are a backprop ninja")
+        return lines
+    result = results.get(upcoming.id)
+    if result is not None and result.path:
+        where = f"{result.path}:{result.line}"
+    else:
+        line = function_line(folder / upcoming.filename, upcoming.name)
+        where = f"{shown}/{upcoming.filename}:{line}"
+    lines.append(f"  next: {where}")
+    if result is not None and result.first_problem:
+        lines.append(f"        {result.first_problem}")
+    if hint_line:
+        lines.extend(f"        {line}" for line in hint_line.splitlines())
+    lines.append(f"        stuck? pytest-ninja hint {upcoming.number:02d}")
+    return lines
