@@ -17,10 +17,10 @@ from pathlib import Path
 
 import torch
 
-from pytest_ninja.levels.mlp import caches as phases
 from pytest_ninja.core.grading import grade_function
 from pytest_ninja.core.loading import load_function
 from pytest_ninja.levels import KATAS
+from pytest_ninja.levels.mlp import caches as phases
 
 ROOT = Path(__file__).resolve().parent.parent
 

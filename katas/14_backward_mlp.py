@@ -4,8 +4,9 @@ import torch
 import torch.nn.functional as F
 
 
-def backward_mlp(Xb, Yb, C, W1, b1, W2, b2, bngain, bnbias, emb, embcat, hprebn, bnvar_inv, bnraw,
-                 h, logits, n):
+def backward_mlp(
+    Xb, Yb, C, W1, b1, W2, b2, bngain, bnbias, emb, embcat, hprebn, bnvar_inv, bnraw, h, logits, n
+):
     """Write the backward pass of these forward lines by hand:
 
         emb = C[Xb]

@@ -9,8 +9,9 @@ import torch
 import torch.nn.functional as F
 
 
-def backward_mlp(Xb, Yb, C, W1, b1, W2, b2, bngain, bnbias, emb, embcat, hprebn, bnvar_inv,
-                 bnraw, h, logits, n):
+def backward_mlp(
+    Xb, Yb, C, W1, b1, W2, b2, bngain, bnbias, emb, embcat, hprebn, bnvar_inv, bnraw, h, logits, n
+):
     # cross-entropy (exercise 2): softmax, minus 1 at the target, over n
     dlogits = F.softmax(logits, 1)  # (n, 27)
     dlogits.scatter_(1, Yb.view(n, 1), -1.0, reduce="add")  # dlogits[range(n), Yb] -= 1
@@ -38,5 +39,12 @@ def backward_mlp(Xb, Yb, C, W1, b1, W2, b2, bngain, bnbias, emb, embcat, hprebn,
     # embedding: a token used k times collects k gradients
     dC = torch.zeros_like(C)  # (27, 10)
     dC.index_add_(0, Xb.view(-1), dembcat.view(-1, C.shape[1]))
-    return {"dC": dC, "dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2,
-            "dbngain": dbngain, "dbnbias": dbnbias}
+    return {
+        "dC": dC,
+        "dW1": dW1,
+        "db1": db1,
+        "dW2": dW2,
+        "db2": db2,
+        "dbngain": dbngain,
+        "dbnbias": dbnbias,
+    }
