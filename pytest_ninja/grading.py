@@ -175,13 +175,18 @@ def grade_function(
         return _grade(func, kata, path, settings)
 
 
+def graded_problem(kata: Kata, phase: str, settings: Settings = DEFAULTS) -> phases.Problem:
+    """The problem a kata is graded on in one phase under these settings: its inputs and
+    autograd's answers (a front end shows a wrong answer beside them)."""
+    return phases.problem(kata, phase, settings.stress_seed if phase == phases.STRESS else None)
+
+
 def _grade(func: Callable, kata: Kata, path: Path | None, settings: Settings) -> KataResult:
-    seeds = {phases.LECTURE: None, phases.STRESS: settings.stress_seed}
     answers, started = {}, time.perf_counter()
     started_phase = None
     try:
         for phase in phases.PHASES:
-            problem = phases.problem(kata, phase, seeds[phase])
+            problem = graded_problem(kata, phase, settings)
             answers[phase] = (problem, _call(func, kata, problem, path, settings))
             started_phase = phase
     except _Abort as abort:
