@@ -241,3 +241,50 @@ HINT_HELP = "the next hint for the kata you are on (or the one you name)"
 STATUS_HELP = "the dojo panel, without running anything"
 RESET_HELP = "put katas back to their stubs, keeping a backup of yours"
 WATCH_HELP = "re-grade a kata the moment its file is saved"
+
+
+NOTEBOOK_HELP = (
+    "write the dojo notebook (dojo.ipynb): every kata in a cell of its own, graded in place "
+    "(Jupyter, Colab)"
+)
+
+
+# -- notebook ------------------------------------------------------------------------------
+
+
+def notebook_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "path", nargs="?", default="dojo.ipynb", help="where to write it (default dojo.ipynb)"
+    )
+    parser.add_argument(
+        "--install",
+        default=None,
+        metavar="SOURCE",
+        help="what its first cell installs the dojo from where it is missing: a pip "
+        "requirement, a wheel or a git URL (default: the wheel uploaded next to the notebook, "
+        "built with `pip wheel --no-deps .`)",
+    )
+    parser.add_argument("--force", action="store_true", help="overwrite a file that is there")
+
+
+def notebook(args: argparse.Namespace) -> int:
+    """Write the notebook; a file already there is kept unless --force (a usage error)."""
+    from pytest_ninja.levels import KATAS
+    from pytest_ninja.loop.notebook.build import DEFAULT_PATH, WHEEL, write_notebook
+
+    path = Path(args.path)
+    if path.suffix != ".ipynb":
+        raise Usage(f"{path} is not a notebook's name: end it with .ipynb")
+    if path.is_dir():
+        raise Usage(f"{path} is a folder: name the notebook, e.g. {path / DEFAULT_PATH}")
+    if path.exists() and not args.force:
+        raise Usage(f"{path} is already there: kept as it is\n  --force overwrites it")
+    try:
+        write_notebook(path, args.install)
+    except OSError as exc:
+        raise Usage(f"cannot write {path}: {exc.strerror or exc}") from None
+    print(f"pytest-ninja: wrote {path}: {len(KATAS)} katas, each graded in its own cell")
+    print(f"next: jupyter lab {path}, or upload it to Colab")
+    source = args.install or f"{WHEEL}: upload it beside the notebook (`pip wheel --no-deps .`)"
+    print(f"  where the dojo is missing, its first cell installs it from {source}")
+    return 0

@@ -46,6 +46,13 @@ COMMANDS: dict[str, Command] = {
         Command("reset", commands.RESET_HELP, commands.reset_arguments, commands.reset),
         Command("watch", commands.WATCH_HELP, commands.watch_arguments, commands.watch),
         Command("train", train_command.HELP, train_command.train_arguments, train_command.train),
+        Command(
+            "notebook",
+            commands.NOTEBOOK_HELP,
+            commands.notebook_arguments,
+            commands.notebook,
+            in_workspace=False,
+        ),
     )
 }
 

@@ -161,15 +161,22 @@ def grade_function(
         return _grade(func, kata, path, settings)
 
 
+def graded_problem(kata: Kata, phase: str, settings: Settings = DEFAULTS) -> Problem:
+    """The problem a kata is graded on in one phase under these settings: its inputs and
+    autograd's answers (a front end shows a wrong answer beside them). The first phase is the
+    lecture's own; the others take the run's stress seed."""
+    level = level_of(kata)
+    seed = None if phase == level.first_phase else settings.stress_seed
+    return level.problem(kata, phase, seed)
+
+
 def _grade(func: Callable, kata: Kata, path: Path | None, settings: Settings) -> KataResult:
     level = level_of(kata)
     answers, started = {}, time.perf_counter()
     try:
         for phase in level.phases:
-            # the first phase is the lecture's own; the others take the run's stress seed
-            seed = settings.stress_seed if answers else None
-            problem = level.problem(kata, phase.name, seed)
             current = phase
+            problem = graded_problem(kata, phase.name, settings)
             answers[phase.name] = (problem, _call(func, kata, problem, path, settings))
     except _Abort as abort:
         line = abort.line

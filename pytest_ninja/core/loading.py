@@ -2,8 +2,9 @@
 
 Each file is imported as itself under a name of its own (never through `sys.path`), so
 `katas/07_backward_tanh.py` and `solutions/07_backward_tanh.py` can be graded side by side,
-and a file saved again is imported afresh. Whatever goes wrong becomes a `KataLoadError` with
-one line for the learner.
+and a file saved again is imported afresh. A notebook cell's source is run the same way
+(`load_source`): refused, compiled and checked as a file is. Whatever goes wrong becomes a
+`KataLoadError` with one line for the learner.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import inspect
+import linecache
 import re
 import sys
 import traceback
@@ -141,5 +143,43 @@ def load_function(path: Path, kata: Kata) -> Callable:
         raise KataLoadError(f"{path.name} has no function `{kata.name}`{also}")
     if not callable(func):
         raise KataLoadError(f"`{kata.name}` in {path.name} is not a function")
+    check_signature(func, kata)
+    return func
+
+
+def load_source(source: str, kata: Kata, filename: str, namespace: dict) -> Callable:
+    """The learner's function for this kata, defined by running `source` (a notebook cell)
+    in `namespace` (the learner's): refused, compiled and checked as a kata file is.
+
+    `filename` names the source in messages and tracebacks (`%%kata 07:3: ...`); its lines
+    are kept in `linecache`, so tracebacks and `inspect.getsource` show them.
+    """
+    refused = refusal(source, filename)
+    if refused:
+        raise KataLoadError(refused)
+    path = Path(filename)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    try:
+        code = compile(source, filename, "exec")
+    except SyntaxError as exc:
+        raise KataLoadError(
+            f"{filename} has a syntax error: {exc.msg} ({learner_frame(exc, path)})"
+        ) from None
+    before = dict(namespace)
+    try:
+        exec(code, namespace)
+    except BaseException as exc:  # the learner's cell may raise anything, even SystemExit
+        if isinstance(exc, KeyboardInterrupt) and not learner_frame(exc, path):
+            raise
+        raise KataLoadError(f"{filename} fails when run: {exception_line(exc, path)}") from None
+    defined = [  # by this run of the source, not left over from an earlier one
+        n
+        for n, v in namespace.items()
+        if inspect.isfunction(v) and before.get(n) is not v and v.__code__.co_filename == filename
+    ]
+    if kata.name not in defined:
+        also = f" (it defines {', '.join(defined)})" if defined else ""
+        raise KataLoadError(f"{filename} has no function `{kata.name}`{also}")
+    func = namespace[kata.name]
     check_signature(func, kata)
     return func

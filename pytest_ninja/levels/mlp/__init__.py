@@ -11,7 +11,7 @@ chapters (`hints`), the mistakes only it has (`mistakes`), exercise 4's training
 from __future__ import annotations
 
 from pytest_ninja.core.level import Kata, Level, Mistakes, register
-from pytest_ninja.levels.mlp import katas, phases
+from pytest_ninja.levels.mlp import katas, notebook, phases
 from pytest_ninja.levels.mlp.hints import HINTS_OF_LEVEL
 
 
@@ -48,6 +48,11 @@ LEVEL = register(
         mistakes=Mistakes(_specific, _located),
         literals=(32,),
         hard_wired_words="numbers hard-wired to it (32, 64)",
-        extras={"training_kata": "14_backward_mlp"},
+        extras={
+            "training_kata": "14_backward_mlp",
+            "notebook_intro": notebook.INTRO,
+            "notebook_closing": notebook.CLOSING,
+            "notebook_sizes": notebook.SIZES,
+        },
     )
 )
