@@ -13,7 +13,7 @@ from pytest_ninja.cli import commands
 from pytest_ninja.cli.commands import Usage
 from pytest_ninja.core.loading import function_source
 from pytest_ninja.levels import KATAS
-from pytest_ninja.levels.mlp import hints
+from pytest_ninja.levels.mlp import LEVEL, hints
 from pytest_ninja.loop.notebook import build as nb_build
 
 
@@ -94,8 +94,8 @@ def test_each_kata_is_introduced_by_its_forward_lines_shapes_and_chapter(tmp_pat
         assert line in text
     for tensor in (*kata.inputs, *kata.outputs):
         assert f"| `{tensor}` |" in text
-    for start in hints.chapter_starts(kata.id):
-        assert f"]({hints.chapter_url(kata.id, start)})" in text
+    for start in LEVEL.hints.chapter_starts(kata.id):
+        assert f"]({LEVEL.hints.chapter_url(kata.id, start)})" in text
     assert f"`%kata_hint {number}`" in text
 
 

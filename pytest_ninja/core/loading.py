@@ -9,6 +9,7 @@ and a file saved again is imported afresh. A notebook cell's source is run the s
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
 import inspect
@@ -40,11 +41,21 @@ def function_line(path: Path, name: str) -> int:
 def function_source(path: Path, name: str) -> list[str]:
     """The lines of `def name(...)` and its body, read as text (nothing imported)."""
     try:
-        lines = Path(path).read_text("utf-8", errors="replace").splitlines()
+        text = Path(path).read_text("utf-8", errors="replace")
     except OSError:
         return []
-    start = function_line(path, name) - 1
-    body = [lines[start]]
+    lines = text.splitlines()
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        tree = None
+    if tree is not None:
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+                start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                return lines[start - 1 : node.end_lineno]
+    start = function_line(path, name) - 1  # a file that does not parse: by its indentation
+    body = lines[start : start + 1]
     for line in lines[start + 1 :]:
         if line.strip() and not line.startswith((" ", "\t")):
             break

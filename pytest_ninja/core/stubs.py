@@ -19,16 +19,14 @@ IMPORTS = "import torch\nimport torch.nn.functional as F\n"
 
 
 def _signature(kata: Kata) -> str:
-    head = f"def {kata.name}("
-    lines, line = [], head
-    for i, name in enumerate(kata.inputs):
-        piece = name + (", " if i < len(kata.inputs) - 1 else "):")
-        if len(line) + len(piece.rstrip()) > WIDTH - 1 and line.strip() != head.strip():
-            lines.append(line.rstrip())
-            line = " " * len(head)
-        line += piece
-    lines.append(line)
-    return "\n".join(lines)
+    """The def line, wrapped as ruff formats it when it is longer than the line length."""
+    one_line = f"def {kata.name}({', '.join(kata.inputs)}):"
+    if len(one_line) <= WIDTH:
+        return one_line
+    inner = "    " + ", ".join(kata.inputs)
+    if len(inner) <= WIDTH:
+        return f"def {kata.name}(\n{inner}\n):"
+    return f"def {kata.name}(\n" + "".join(f"    {p},\n" for p in kata.inputs) + "):"
 
 
 def _table(rows: list[tuple[str, str, str]], name_width: int) -> list[str]:
