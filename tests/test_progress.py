@@ -287,3 +287,16 @@ def test_after_three_failed_runs_the_panel_shows_the_first_hint(pytester):
         hinted = any("hint: " in line for line in result.outlines)
         assert hinted == (run == 2), run
     result.stdout.fnmatch_lines(["*hint: The loss only sees n entries*"])
+
+
+def test_the_progress_file_gets_the_usual_permissions_not_a_temporary_files(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        progress_file.save(tmp_path, Progress())
+    finally:
+        os.umask(old)
+    mode = stat.S_IMODE((tmp_path / progress_file.FILENAME).stat().st_mode)
+    assert mode == 0o644
