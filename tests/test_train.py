@@ -18,11 +18,12 @@ import torch
 from helpers import SOLUTIONS, lay_out
 
 from pytest_ninja.cli import main as cli
-from pytest_ninja.cli.train import Loop, ProgressBar, python_loops, slower_lines, time_left
+from pytest_ninja.cli.train import ProgressBar, time_left
 from pytest_ninja.core.loading import load_function
 from pytest_ninja.levels import find, names
 from pytest_ninja.levels.mlp import model as lecture
 from pytest_ninja.levels.mlp import training
+from pytest_ninja.levels.mlp.speed import Loop, python_loops, slower_lines
 
 SHARED_NAMES = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "names.txt"
 SHORT = training.TrainConfig(steps=300)

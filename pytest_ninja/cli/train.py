@@ -1,13 +1,13 @@
 """`pytest-ninja train`: exercise 4 for real, as the learner sees it.
 
-The lecture's run (n_hidden 200, 200,000 steps) with the learner's `backward_mlp` from
-`katas/14_backward_mlp.py` of the workspace (`--dir`, default here), or the dojo's own with
-`--reference`. The learner's is graded
-first, as kata 14 grades it: a stub or a failing answer is refused before any training
+The lecture's run (n_hidden 200, 200,000 steps) with the learner's function of level 1's
+training kata (`LEVEL.extras["training_kata"]`) from the workspace (`--dir`, default here), or
+the dojo's own with `--reference`. The learner's is graded
+first, as its kata grades it: a stub or a failing answer is refused before any training
 (`--force` trains on a failing one anyway, and says so). Then the progress bar with the time
 left, the report beside the lecture's losses, sampled names, `--compare` with autograd (with
-the likely cause when the learner's steps are slower, such as a Python loop in
-`backward_mlp`), the loss-curve PNG. The loop itself is `training.py`; what goes wrong on the
+the likely cause when the learner's steps are slower, such as a Python loop: the level's
+`speed`), the loss-curve PNG. The loop itself is `training.py`; what goes wrong on the
 learner's side becomes a `Failure`: one line first, the detail after, exit code 1, no
 traceback; a usage error (`--reference` with `--dir`, a folder that is not a workspace) is a
 `commands.Usage`, exit code 2.
@@ -16,7 +16,6 @@ traceback; a usage error (`--reference` with `--dir`, a folder that is not a wor
 from __future__ import annotations
 
 import argparse
-import ast
 import math
 import shutil
 import sys
@@ -28,10 +27,13 @@ from pathlib import Path
 from typing import TextIO
 
 from pytest_ninja.cli.commands import Usage, katas_folder
+from pytest_ninja.levels import BY_ID, mlp
+from pytest_ninja.levels.mlp.speed import python_loops, slower_lines
 
-KATA_ID = "14_backward_mlp"
-KATA_FILE = f"{KATA_ID}.py"
-REFERENCE = "the dojo's reference backward_mlp"
+LEVEL = mlp.LEVEL
+KATA = BY_ID[LEVEL.extras["training_kata"]]  # the kata whose function is trained on
+KATA_ID, KATA_FILE = KATA.id, KATA.filename
+REFERENCE = f"the dojo's reference {KATA.name}"
 SAMPLES = 20
 INTERRUPTED = 130  # the exit code of a run stopped by Ctrl-C
 
@@ -62,7 +64,7 @@ def shown(path: Path) -> str:
 
 HELP = (
     "exercise 4 for real: train the lecture's model (n_hidden 200, 200,000 steps) with your "
-    "backward_mlp from the workspace's katas/14_backward_mlp.py, then sample names; Ctrl-C "
+    f"{KATA.name} from the workspace's katas/{KATA.filename}, then sample names; Ctrl-C "
     "stops early and still reports"
 )
 ARGUMENTS = (
@@ -74,8 +76,8 @@ ARGUMENTS = (
     arg(
         "--force",
         action="store_true",
-        help="train even if your backward_mlp fails kata 14 (it is graded first; a failing "
-        "one is refused, since it would teach the model wrong gradients)",
+        help=f"train even if your {KATA.name} fails kata {KATA.number} (it is graded first; a "
+        "failing one is refused, since it would teach the model wrong gradients)",
     ),
     arg(
         "--names",
@@ -147,7 +149,7 @@ def train(args: argparse.Namespace) -> int:
     if failing:
         print(
             f"--force: {subject.name} fails {len(failing)} of {len(subject.kata.outputs)} "
-            f"checks of kata 14 ({outputs_of(failing)}); training on it anyway"
+            f"checks of kata {KATA.number} ({outputs_of(failing)}); training on it anyway"
         )
     print(f"training with {subject.who}")
     print(
@@ -219,10 +221,10 @@ def load_names(path: str | None):
 
 @dataclass(frozen=True)
 class Subject:
-    """The backward_mlp to train with, and how to speak of it to the learner."""
+    """The function to train with, and how to speak of it to the learner."""
 
     path: Path
-    name: str  # "your backward_mlp", or REFERENCE
+    name: str  # "your <function>", or REFERENCE
     who: str  # the name, with the learner's file beside it (never the reference's)
     hint: str  # what to do when it fails
     reference: bool = False
@@ -240,7 +242,7 @@ REFERENCE_TOO = "  or train with the dojo's own solution: pytest-ninja train --r
 def kata_subject(args: argparse.Namespace) -> Subject:
     """The file to train with, and how to name it to the learner.
 
-    The reference is named, never located: its file is the packaged solution of kata 14.
+    The reference is named, never located: its file is the kata's packaged solution.
     """
     if args.reference:
         from pytest_ninja.loop.workspace import bundled
@@ -266,7 +268,7 @@ def kata_subject(args: argparse.Namespace) -> Subject:
             f"there is no {shown(path)}: `pytest-ninja reset 14{where}` puts its stub back, "
             "or train with --reference"
         )
-    name = "your backward_mlp"
+    name = f"your {KATA.name}"
     return Subject(path, name, f"{name} ({shown(path)})", check_hint(path))
 
 
@@ -285,7 +287,7 @@ def load_backward(subject: Subject) -> Callable:
 
 
 def gate(subject: Subject, force: bool) -> list:
-    """Grade the learner's backward_mlp as kata 14 does, in both phases, before any training.
+    """Grade the learner's function as its kata does, in both phases, before any training.
 
     A stub is refused; a failing answer too, unless `force`. Returns the checks it fails
     (none when it passes).
@@ -304,8 +306,8 @@ def gate(subject: Subject, force: bool) -> list:
 
 
 def todo_message(subject: Subject, result) -> str:
-    """One line on a backward_mlp not attempted yet: the stub, or one that returns nothing."""
-    where = f"backward_mlp in {shown(subject.path)}"
+    """One line on a function not attempted yet: the stub, or one that returns nothing."""
+    where = f"{KATA.name} in {shown(subject.path)}"
     if all(c.headline.startswith("todo: implement") for c in result.failing):
         state = "is still a stub (it raises NotImplementedError)"
     else:
@@ -314,7 +316,7 @@ def todo_message(subject: Subject, result) -> str:
 
 
 def refusal(subject: Subject, result) -> str:
-    """Why a failing backward_mlp is not trained on: one line, then the first failure."""
+    """Why a failing function is not trained on: one line, then the first failure."""
     from pytest_ninja.core.result import Status
 
     failing = result.failing
@@ -326,7 +328,7 @@ def refusal(subject: Subject, result) -> str:
             "teach the model wrong gradients"
         )
     lines = [
-        f"{subject.name} fails {len(failing)} of {total} checks of kata 14: "
+        f"{subject.name} fails {len(failing)} of {total} checks of kata {KATA.number}: "
         f"{outputs_of(failing)}: {why}"
     ]
     first = failing[0]
@@ -347,7 +349,7 @@ def forced_line(failing) -> str:
     if not failing:
         return ""
     return (
-        "trained with --force on a backward_mlp that fails kata 14 "
+        f"trained with --force on a {KATA.name} that fails kata {KATA.number} "
         f"({outputs_of(failing)}): expect these losses to be off"
     )
 
@@ -358,7 +360,7 @@ def backward_failure(exc, subject: Subject) -> str:
 
     if exc.stub:
         return (
-            f"backward_mlp in {shown(subject.path)} is still a stub (it raises "
+            f"{KATA.name} in {shown(subject.path)} is still a stub (it raises "
             f"NotImplementedError): solve it, {subject.hint}, then train"
         )
     if exc.error is None:
@@ -433,110 +435,11 @@ def compare_lines(c, label: str = "yours", slower: Iterable[str] = ()) -> list[s
     return lines
 
 
-@dataclass(frozen=True)
-class Loop:
-    """A Python `for` or `while` loop in the learner's backward_mlp."""
-
-    line: int  # in the file
-    embedding: bool  # it adds into rows of dC, one example or token at a time
-
-
-def python_loops(source: str, name: str = "backward_mlp") -> list[Loop]:
-    """The outermost `for`/`while` loops inside the function `name` of a file's source.
-
-    Each runs in Python on every training step, which makes a step slow; nothing is imported
-    or run. A file that does not parse has none.
-    """
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return []
-    defined = [
-        node
-        for node in tree.body
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name
-    ]
-    if not defined:
-        return []
-    func = defined[-1]  # as Python would: the last definition wins
-    dC = {"dC"} | _returned_as(func, "dC")
-    loops: list[Loop] = []
-
-    def visit(node: ast.AST) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.For, ast.AsyncFor, ast.While)):
-                loops.append(Loop(child.lineno, _writes_rows(child, dC)))
-            else:
-                visit(child)
-
-    visit(func)
-    return loops
-
-
-def _returned_as(func: ast.AST, key: str) -> set[str]:
-    """The variables the function returns under `key` in a dict literal."""
-    found = set()
-    for node in ast.walk(func):
-        if isinstance(node, ast.Return) and isinstance(node.value, ast.Dict):
-            for k, v in zip(node.value.keys, node.value.values):
-                if isinstance(k, ast.Constant) and k.value == key and isinstance(v, ast.Name):
-                    found.add(v.id)
-    return found
-
-
-def _writes_rows(loop: ast.AST, names: set[str]) -> bool:
-    """Whether the loop assigns to `name[...]` for one of the names (dC[ix] += ...)."""
-    for node in ast.walk(loop):
-        targets = (
-            node.targets
-            if isinstance(node, ast.Assign)
-            else [node.target]
-            if isinstance(node, ast.AugAssign)
-            else []
-        )
-        for target in targets:
-            if (
-                isinstance(target, ast.Subscript)
-                and isinstance(target.value, ast.Name)
-                and target.value.id in names
-            ):
-                return True
-    return False
-
-
 def read_source(path: Path) -> str:
     try:
         return path.read_text("utf-8", errors="replace")
     except OSError:
         return ""
-
-
-def slower_lines(speedup: float, name: str, loops: list[Loop], file_name: str) -> list[str]:
-    """When the hand-written steps are slower than autograd's: how much, and the likely cause."""
-    if not speedup < 1:  # also nan: nothing to say
-        return []
-    lines = [f"{name} runs at {speedup:.2f}x autograd's speed"]
-    if not loops:
-        return lines
-    first = next((loop for loop in loops if loop.embedding), loops[0])  # the classic first
-    others = [loop for loop in loops if loop is not first]
-    where = f"{file_name}:{first.line}"
-    if first.embedding:
-        cause = (
-            f"a Python loop at {where} runs once per example or token: "
-            "`dC.index_add_(0, Xb.view(-1), demb.view(-1, 10))` does it in one op"
-        )
-    else:
-        cause = (
-            f"a Python loop at {where} runs its body one item at a time, on every step: "
-            "one tensor op over the whole batch does the same work at once"
-        )
-    more = ""
-    if others:
-        at = "line" if len(others) == 1 else "lines"
-        more = f" (more loops at {at} {', '.join(str(loop.line) for loop in others)})"
-    lines.append(f"  likely cause: {cause}{more}")
-    return lines
 
 
 def plot_losses(path: Path, curves: dict[str, list[float]], lecture_run: bool) -> str:

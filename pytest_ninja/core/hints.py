@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pytest_ninja.core.level import Kata
+from pytest_ninja.core.kata import Kata
 
 LEVELS = 3
 WIDTH = 88  # a hint's lines are at most this long, and a hint at most MAX_LINES lines
@@ -24,7 +24,7 @@ Value = int | float | list
 class Example:
     """A worked example: inputs as printed, and what they give, rounded as printed.
 
-    `shows` holds (name, value, decimals): a forward tensor (`h`) or a gradient (`dh`); the
+    `shows` holds (name, value, decimals): a forward tensor (`x`) or a gradient (`dx`); the
     last one is the kata's trickiest output. `hidden` holds inputs the forward pass needs
     but that none of the shown results depends on, so the text can leave them out.
     """
@@ -62,7 +62,7 @@ def _commas(pieces: list[str]) -> list[str]:
 
 
 def _fill(atoms: list[str]) -> str:
-    """Greedy line filling that never breaks inside an atom (`dh = [[-0.5], [0.5]]`)."""
+    """Greedy line filling that never breaks inside an atom (`dx = [[-0.5], [0.5]]`)."""
     lines = [atoms[0]]
     for atom in atoms[1:]:
         if len(lines[-1]) + 1 + len(atom) <= WIDTH:

@@ -11,46 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # torch-free at import: these are only named in annotations
-    from pytest_ninja.core.hints import Hints
-    from pytest_ninja.core.problems import Problem
+from pytest_ninja.core.hints import Hints
+from pytest_ninja.core.kata import Kata
 
-
-@dataclass(frozen=True)
-class Kata:
-    """One kata: one file `katas/NN_name.py` with one function `name`."""
-
-    number: int
-    name: str
-    title: str  # what the kata is, in a few words: the stub's first line
-    exercise: int  # the lecture's exercise (or the level's chapter) it belongs to
-    reverses: tuple[str, ...]  # the forward lines, as the learner reads them
-    inputs: tuple[str, ...]  # the function's parameters, exactly
-    outputs: tuple[str, ...]  # the gradients it returns, one graded check each
-    frontier: tuple[str, ...]  # tensors whose upstream gradient the kata receives
-    # outputs that are ~0 for the first phase's loss, and the gradient whose size sets their
-    # tolerance instead (their own reference is rounding noise there)
-    scale_from: tuple[tuple[str, str], ...] = ()
-    level: int = 1
-
-    @property
-    def id(self) -> str:
-        return f"{self.number:02d}_{self.name}"
-
-    @property
-    def filename(self) -> str:
-        return f"{self.id}.py"
-
-    @property
-    def upstream(self) -> tuple[str, ...]:
-        """The upstream gradients among the inputs (`d` + a frontier tensor)."""
-        return tuple(f"d{t}" for t in self.frontier if t != "loss")
-
-    def scale_source(self, output: str) -> str | None:
-        """The gradient whose size sets `output`'s tolerance, when it is not its own."""
-        return dict(self.scale_from).get(output)
+__all__ = ["Kata", "Level", "Mistakes", "Phase", "level_of", "register"]
 
 
 @dataclass(frozen=True)
@@ -88,7 +54,8 @@ class Level:
     title: str  # "the lecture's MLP"
     katas: tuple[Kata, ...]
     phases: tuple[Phase, ...]  # the first is the lecture's own; the others stress it
-    problem: Callable[[Kata, str, int | None], Problem]  # a kata's inputs and references
+    # a kata's inputs and references in a phase: a `problems.Problem` (torch: built lazily)
+    problem: Callable[[Kata, str, int | None], Any]
     hints: Hints
     shape_of: Callable[[str], str]  # a tensor's shape as a stub shows it
     sizes: str  # what the sizes in those shapes are, as a stub says it

@@ -1,7 +1,7 @@
 """Import a kata file by its path and find the learner's function in it.
 
 Each file is imported as itself under a name of its own (never through `sys.path`), so
-`katas/07_backward_tanh.py` and `solutions/07_backward_tanh.py` can be graded side by side,
+`katas/NN_name.py` and `solutions/NN_name.py` can be graded side by side,
 and a file saved again is imported afresh. A notebook cell's source is run the same way
 (`load_source`): refused, compiled and checked as a file is. Whatever goes wrong becomes a
 `KataLoadError` with one line for the learner.
@@ -78,7 +78,7 @@ def learner_frame(exc: BaseException, path: Path) -> str:
 
 
 def exception_line(exc: BaseException, path: Path) -> str:
-    """`ZeroDivisionError: division by zero (07_backward_tanh.py:14: return 1/0)`."""
+    """`ZeroDivisionError: division by zero (NN_name.py:14: return 1/0)`."""
     where = learner_frame(exc, path)
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return f"{text} ({where})" if where else text

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import torch
 
-from pytest_ninja.core.level import Kata
+from pytest_ninja.core.kata import Kata
 
 
 @dataclass(frozen=True)

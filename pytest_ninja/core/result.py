@@ -30,7 +30,7 @@ class Status(str, Enum):
 
 
 def kata_status(statuses: Iterable[Status]) -> Status:
-    """A kata's status from its checks' (a check never graded counts as todo).
+    """A kata's status from its checks' (a check never graded is todo).
 
     Passed when every check passed; failed when one failed; an error when one could not be
     graded (a kata that does not load errors in every check); otherwise todo, which includes
@@ -103,7 +103,7 @@ class KataResult:
     kata: Kata
     checks: dict[str, CheckResult] = field(default_factory=dict)
     duration: float = 0.0  # seconds spent grading it
-    path: str = ""  # the learner's file as pytest shows it (katas/07_backward_tanh.py)
+    path: str = ""  # the learner's file as pytest shows it (katas/NN_name.py)
     line: int = 1  # where the learner's function starts
     digest: str = ""  # of the file's bytes as graded, to tell when the learner changed it
 

@@ -25,7 +25,7 @@ __all__ = ["BY_ID", "KATAS", "LEVELS", "find", "kata_for_file", "level_of", "tot
 
 
 def find(key: str) -> Kata | None:
-    """The kata named by its id (`09_backward_bn_stats`), number (`09`, `9`) or name."""
+    """The kata named by its id (`NN_name`), number (`NN`, `N`) or name."""
     key = key.strip().removesuffix(".py")
     key = key.rsplit("/", 1)[-1]
     if key in BY_ID:
@@ -36,7 +36,7 @@ def find(key: str) -> Kata | None:
 
 
 def kata_for_file(stem: str) -> Kata | None:
-    """The kata a file stem belongs to (`09_backward_bn_stats`), or None for other files."""
+    """The kata a file stem belongs to (`NN_name`), or None for other files."""
     return BY_ID.get(stem) if _KATA_FILE.match(stem) else None
 
 

@@ -102,7 +102,7 @@ class KataCheck(pytest.Item):
     def reportinfo(self):
         parent = self.parent
         assert isinstance(parent, KataFile)
-        # the failure's headline: `katas/07_backward_tanh::dhpreact` (no dot: pytest rewrites dots)
+        # the failure's headline: `katas/NN_name::doutput` (no dot: pytest rewrites dots)
         domain = f"{self.path.parent.name}/{parent.kata.id}::{self.name}"
         return self.path, parent.function_line - 1, domain
 
