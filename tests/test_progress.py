@@ -11,6 +11,7 @@ from helpers import SOLUTIONS, dojo, lay_out, result_of
 from pytest_ninja.core.result import Status
 from pytest_ninja.levels import BY_ID, KATAS
 from pytest_ninja.loop import progress as progress_file
+from pytest_ninja.loop import workspace
 from pytest_ninja.loop.panel import panel_lines
 from pytest_ninja.loop.progress import Progress
 
@@ -160,7 +161,7 @@ def test_every_field_of_every_json_type_is_kept_or_dropped_alone(tmp_path, field
         assert len(p.warning.splitlines()) == 1
         assert (tmp_path / ".ninja-progress.json.damaged").is_file()
     # whatever was kept still runs through the panel and a save
-    lines = panel_lines(tmp_path, "katas", {}, p)
+    lines = panel_lines(workspace.find(tmp_path / "katas"), "katas", {}, p)
     assert any("katas," in line for line in lines)
     progress_file.save(tmp_path, p)
     assert progress_file.load(tmp_path).warning == ""
@@ -223,7 +224,8 @@ def test_the_panel_shows_every_state_and_the_whole_dojo(tmp_path):
     view = {k.id: stored.status(k) for k in KATAS}
     assert view["01_backward_loss"] is P and stored.regressed(BY_ID["02_backward_log"])
     assert view["03_backward_normalize"] is F and view["04_backward_exp"] is T
-    lines = panel_lines(tmp_path / "katas", "katas", {"02_backward_log": this_run}, stored)
+    space = workspace.find(tmp_path / "katas")
+    lines = panel_lines(space, "katas", {"02_backward_log": this_run}, stored)
     assert len([line for line in lines if line.startswith("  ") and "/" in line]) >= 14
     assert any("02 backward_log" in line and "regressed" in line for line in lines)
     assert any("01 backward_loss" in line and "(earlier run)" in line for line in lines)
@@ -235,7 +237,8 @@ def test_the_panel_shows_every_state_and_the_whole_dojo(tmp_path):
 
 def test_the_panel_fits_in_80_columns():
     stored = Progress()
-    lines = panel_lines(SOLUTIONS, "a/rather/long/folder/name", {}, stored, "hint: " + "x" * 60)
+    space = workspace.find(SOLUTIONS)
+    lines = panel_lines(space, "a/rather/long/folder/name", {}, stored, "hint: " + "x" * 60)
     assert max(len(line) for line in lines) <= 80
 
 

@@ -24,6 +24,7 @@ from pytest_ninja.classroom.scoring import (
     gradescope_document,
 )
 from pytest_ninja.core.level import Kata
+from pytest_ninja.levels import KATAS
 
 DEFAULT_SOURCE = f"pytest-ninja @ git+https://github.com/pytest-ninja/pytest-ninja@v{__version__}"
 CPU_TORCH = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
@@ -45,7 +46,7 @@ class Assignment:
 
     def flags(self) -> str:
         parts = [f"--ninja-timeout {self.timeout:g}"]
-        if len(self.katas) < 14:
+        if set(self.katas) != set(KATAS):
             parts.append("--ninja-kata " + ",".join(k.id[:2] for k in self.katas))
         points = ",".join(
             f"{k.id[:2]}={p:g}"

@@ -115,7 +115,8 @@ def init(args) -> int:
         from pytest_ninja.classroom.templates import DEFAULT_SOURCE, Assignment, classroom_files
 
         extra = classroom_files(Assignment(katas, points, args.install or DEFAULT_SOURCE))
-    made = workspace.init(root, katas, extra)
+    kind = workspace.Kind.CLASS if args.classroom else workspace.Kind.LEARNER
+    made = workspace.init(root, katas, extra, kind)
     if not made:
         print(f"{root} is up to date: every kata of this version is there; nothing changed.")
         return 0
@@ -139,11 +140,11 @@ def init(args) -> int:
 
 
 def status(args) -> int:
-    folder = katas_folder(args)
-    progress = progress_file.load(folder)
+    space = workspace.find(katas_folder(args))
+    progress = progress_file.load(space.folder)
     if progress.warning:
         print(f"warning: {progress.warning}")
-    print("\n".join(panel_lines(folder, "katas", {}, progress)))
+    print("\n".join(panel_lines(space, "katas", {}, progress)))
     return 0
 
 
@@ -170,7 +171,7 @@ def hint(args) -> int:
     folder = (
         katas_folder(args) if kata is None else workspace_root(args) / workspace.WORKSPACE_FOLDER
     )
-    print("\n".join(show_hint(folder, kata, args.level)))
+    print("\n".join(show_hint(workspace.find(folder), kata, args.level)))
     return 0
 
 

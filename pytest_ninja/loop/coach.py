@@ -7,23 +7,22 @@ The hints themselves are their level's (`Level.hints`).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pytest_ninja.core.level import Kata, level_of
 from pytest_ninja.loop import progress as progress_file
+from pytest_ninja.loop.workspace import Workspace
 
 
-def show_hint(folder: Path, kata: Kata | None = None, level: int | None = None) -> list[str]:
-    """The lines of the next hint for `kata` (default: the kata the learner is on) in the kata
-    folder `folder`, or of hint `level`.
+def show_hint(space: Workspace, kata: Kata | None = None, level: int | None = None) -> list[str]:
+    """The lines of the next hint for `kata` (default: the kata the learner is on, among the
+    workspace's katas), or of hint `level`.
 
-    A folder that does not exist is read as a fresh start and nothing is written.
+    A workspace whose folder does not exist is read as a fresh start and nothing is written.
     """
-    folder = Path(folder)
+    folder = space.folder
     kept = folder.is_dir()
     progress = progress_file.load(folder) if kept else progress_file.Progress()
     if kata is None:
-        kata = progress.current()
+        kata = space.current(progress)
         if kata is None:
             return ["every kata passed: nothing left to hint at. Name a kata to see its hints."]
     hints = level_of(kata).hints

@@ -3,18 +3,17 @@
 Plain data in (this run's results of one kata folder, and the progress with this run folded
 in), lines out. A kata or a check not graded in this run (`-k`, `--lf`, a node id, one file)
 shows what the progress file remembers, marked as from an earlier run, so the panel always
-shows the whole dojo. "next:" is the kata the learner is on (`Progress.current`).
+shows the whole workspace (its katas: a class template may hold a few). "next:" is the kata
+the learner is on (`Progress.current`).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pytest_ninja.core.level import Kata
 from pytest_ninja.core.loading import function_line
 from pytest_ninja.core.result import KataResult, Status
-from pytest_ninja.levels import KATAS
 from pytest_ninja.loop.progress import Progress
+from pytest_ninja.loop.workspace import Workspace
 
 BAR_WIDTH = 30
 
@@ -57,15 +56,16 @@ def _row(kata: Kata, view: Progress, result: KataResult | None) -> str:
 
 
 def panel_lines(
-    folder: Path,
+    workspace: Workspace,
     shown: str,
     results: dict[str, KataResult],
     progress: Progress | None,
     hint_line: str = "",
-    katas: tuple[Kata, ...] = KATAS,
 ) -> list[str]:
-    """The panel for one kata folder (`shown` as the learner names it); `hint_line` is shown
-    under the next kata. `progress` already holds this run's results where it is kept."""
+    """The panel of a workspace's katas (its folder `shown` as the learner names it);
+    `hint_line` is shown under the next kata. `progress` already holds this run's results
+    where it is kept."""
+    katas, folder = workspace.katas, workspace.folder
     view = merged(results, progress)
     lines = [_row(k, view, results.get(k.id)) for k in katas]
     katas_done = sum(view.status(k) is Status.PASSED for k in katas)

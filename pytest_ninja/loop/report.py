@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from pytest_ninja.core.result import RunResults
+from pytest_ninja.loop import workspace
 from pytest_ninja.loop.collect import KataCheck, check_from_data
 from pytest_ninja.loop.panel import panel_lines, passed_katas
 from pytest_ninja.loop.progress import Progress
-from pytest_ninja.loop.workspace import auto_hint, load_progress, record_run, reveal, reveal_lines
+from pytest_ninja.loop.workspace import reveal_lines
 
 
 class DojoReport:
@@ -43,9 +44,10 @@ class DojoReport:
         if hasattr(self.config, "workerinput"):  # only the process that owns the run writes
             return
         for folder, results in self.results.folders.items():
-            progress = self.progress[folder] = record_run(folder, results)
+            space = workspace.find(folder)
+            progress = self.progress[folder] = space.record(results)
             passed = passed_katas(results, progress)
-            self.revealed[folder] = [p for k in passed if (p := reveal(folder, k, progress))]
+            self.revealed[folder] = [p for k in passed if (p := space.reveal(k, progress))]
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter) -> None:
@@ -54,9 +56,10 @@ class DojoReport:
             results = run.get(folder, {})
             shown = folder.relative_to(root) if folder.is_relative_to(root) else folder
             terminalreporter.section(f"dojo: {shown}/")
-            progress = self.progress.get(folder) or load_progress(folder)
+            space = workspace.find(folder)
+            progress = self.progress.get(folder) or space.load_progress()
             lines = [f"  warning: {progress.warning}"] if progress and progress.warning else []
-            lines += panel_lines(folder, str(shown), results, progress, auto_hint(progress))
+            lines += panel_lines(space, str(shown), results, progress, space.auto_hint(progress))
             lines += [
                 f"  solution revealed: {path.relative_to(folder.parent)} (compare it with yours)"
                 for path in self.revealed.get(folder, [])

@@ -36,7 +36,9 @@ from pytest_ninja.core import runner
 from pytest_ninja.core.level import Kata
 from pytest_ninja.core.result import KataResult, Status
 from pytest_ninja.core.settings import DEFAULTS, Settings
-from pytest_ninja.levels import KATAS, kata_for_file
+from pytest_ninja.levels import kata_for_file
+from pytest_ninja.loop import workspace
+from pytest_ninja.loop.workspace import Workspace
 
 SETTLE = 0.005  # seconds a changed file must stay unchanged before it is graded
 RUN, HINT, QUIT, HELP = "run", "hint", "quit", "help"
@@ -58,7 +60,7 @@ def run(
 ) -> int:
     """Grade every kata once; then, until `q`: wait for a save or a key, grade what was saved
     (a newer save or `q` stops a grade at once), answer the keys. Returns the exit code."""
-    w = Watcher(folder, settings, poll, out)
+    w = Watcher(workspace.find(folder), settings, poll, out)
     try:
         with _FileEvents(folder, events, w.say) as wake, _Keys() as keys:
             w.attach(wake, keys)
@@ -77,7 +79,7 @@ def run(
 class Watcher:
     """The state of one watch session over a workspace's `katas/` folder."""
 
-    folder: Path
+    space: Workspace
     settings: Settings = DEFAULTS
     poll: float = 0.05  # seconds between two looks at the files' modification times
     out: object = sys.stdout
@@ -88,6 +90,10 @@ class Watcher:
     quitting: bool = False
     wake: int | None = None  # readable when a file event came in
     keys: _Keys | None = None
+
+    @property
+    def folder(self) -> Path:
+        return self.space.folder
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -139,7 +145,7 @@ class Watcher:
             if command == RUN:
                 self.run_all()
             elif command == HINT:
-                self.say("\n".join(show_hint(self.folder)))
+                self.say("\n".join(show_hint(self.space)))
             else:
                 self.say(KEYS_HELP)
 
@@ -196,7 +202,7 @@ class Watcher:
 
     def run_all(self) -> None:
         self.scan()  # before grading: a save made while grading is still noticed after
-        self.pending = list(KATAS)
+        self.pending = list(self.space.katas)
 
     # -- grading ----------------------------------------------------------------------------
 
@@ -212,7 +218,7 @@ class Watcher:
             solutions = bundled("solutions")
         except FileNotFoundError:
             return
-        for kata in KATAS:
+        for kata in self.space.katas:
             if (solutions / kata.filename).is_file():
                 grade_file(solutions / kata.filename, kata, self.settings)
 
@@ -262,13 +268,12 @@ class Watcher:
     def record(self, graded: dict[str, KataResult]) -> None:
         """Into the progress file, in one write; the solutions earned; then the panel."""
         from pytest_ninja.loop.panel import passed_katas
-        from pytest_ninja.loop.workspace import record_run, reveal
 
-        progress = record_run(self.folder, graded)
+        progress = self.space.record(graded)
         revealed = [
-            f"solution revealed: {path.relative_to(self.folder.parent)} (compare it with yours)"
+            f"solution revealed: {path.relative_to(self.space.root)} (compare it with yours)"
             for kata in passed_katas(graded, progress)
-            if (path := reveal(self.folder, kata, progress))
+            if (path := self.space.reveal(kata, progress))
         ]
         if self.quitting:
             for line in revealed:
@@ -279,12 +284,12 @@ class Watcher:
     def panel(self, progress, extra: list[str]) -> None:
         from pytest_ninja.loop import progress as progress_file
         from pytest_ninja.loop.panel import panel_lines
-        from pytest_ninja.loop.workspace import auto_hint
 
         if progress is None:
             progress = progress_file.load(self.folder)
         lines = [f"  warning: {progress.warning}"] if progress.warning else []
-        lines += panel_lines(self.folder, "katas", self.results, progress, auto_hint(progress))
+        hint = self.space.auto_hint(progress)
+        lines += panel_lines(self.space, "katas", self.results, progress, hint)
         self.say("\n".join([*lines, *extra, PROMPT]))
 
 

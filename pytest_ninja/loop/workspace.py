@@ -1,10 +1,19 @@
-"""The learner's workspace: making it, keeping its progress, revealing earned solutions.
+"""The learner's workspace, as data: what it holds, what kind it is, where things live.
 
-A folder named `katas` is a learner's dojo: its progress is kept in `.ninja-progress.json`.
-A workspace made by `pytest-ninja init` also has a `solutions/` folder that fills up as katas
-pass, and a `.ninja-workspace` marker saying so. This repository has no marker (its
-`solutions/` already holds every answer), so nothing is ever written there. Any other folder
-of kata files is graded and shown, and nothing is written either.
+One `Workspace` answers, for every front end (the plugin's panel and progress, `next:`,
+`hint`, `status`, watch mode, the notebook), which katas and levels it holds, what kind it is,
+and where its progress and solutions live:
+
+- **learner** and **class**: made by `pytest-ninja init` (with `--classroom`: a teacher's
+  template, which may hold a few katas only); a `.ninja-workspace` marker says so and lists its
+  katas. Progress is kept in `katas/.ninja-progress.json`; `solutions/` fills up as katas pass.
+- **repository**: this project's checkout, whose `solutions/` holds every answer already:
+  progress is kept, nothing is revealed.
+- **notebook**: the notebook's working folder: progress in `katas/` beside it, solutions shown
+  folded in the notebook itself.
+- **plain**: any other folder named `katas`: progress kept, nothing revealed.
+- **folder**: any other folder of kata files (`solutions/`, `attempts/`): graded and shown,
+  nothing written.
 
 Stubs and solutions come from the package (`pytest_ninja/dojo/`, built into the wheel from the
 repository's `katas/` and `solutions/`), or, in a checkout, from those folders themselves.
@@ -12,19 +21,23 @@ repository's `katas/` and `solutions/`), or, in a checkout, from those folders t
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
+from dataclasses import dataclass
+from enum import Enum
 from importlib import resources
 from pathlib import Path
 
 from pytest_ninja.core.level import Kata, level_of
 from pytest_ninja.core.result import KataResult
-from pytest_ninja.levels import KATAS
+from pytest_ninja.levels import BY_ID, KATAS
 from pytest_ninja.loop import progress as progress_file
 from pytest_ninja.loop.progress import Progress
 
 WORKSPACE_FOLDER = "katas"
 MARKER = ".ninja-workspace"
+MARKER_FORMAT = "pytest-ninja/workspace/1"
 AUTO_HINT_AFTER = 3  # failed runs in a row before the panel shows a kata's first hint
 SOLUTIONS_README = """# Solutions
 
@@ -59,24 +72,154 @@ def bundled(kind: str) -> Path:
     raise FileNotFoundError(f"the dojo's {kind} are not installed with the package")
 
 
-def keeps_progress(folder: Path) -> bool:
-    return folder.name == WORKSPACE_FOLDER
+class Kind(str, Enum):
+    """What a workspace is (see the module's docstring)."""
+
+    LEARNER = "learner"
+    CLASS = "class"
+    REPOSITORY = "repository"
+    NOTEBOOK = "notebook"
+    PLAIN = "plain"
+    FOLDER = "folder"
+
+    def __str__(self) -> str:
+        return self.value
 
 
-def is_workspace(root: Path) -> bool:
-    return (root / MARKER).is_file()
+@dataclass(frozen=True)
+class Workspace:
+    """A folder of katas and what goes with it."""
+
+    folder: Path  # the kata files (and the progress file)
+    kind: Kind
+    katas: tuple[Kata, ...] = KATAS  # the katas it holds, in the catalogue's order
+
+    @property
+    def root(self) -> Path:
+        return self.folder.parent
+
+    @property
+    def levels(self) -> tuple[int, ...]:
+        return tuple(sorted({k.level for k in self.katas}))
+
+    @property
+    def keeps_progress(self) -> bool:
+        return self.kind is not Kind.FOLDER
+
+    @property
+    def reveals(self) -> bool:
+        """Whether passing a kata writes its solution into `solutions/`."""
+        return self.kind in (Kind.LEARNER, Kind.CLASS)
+
+    @property
+    def solutions(self) -> Path:
+        return self.root / "solutions"
+
+    def load_progress(self) -> Progress | None:
+        """The progress as stored; None where no progress is kept."""
+        return progress_file.load(self.folder) if self.keeps_progress else None
+
+    def record(self, results: dict[str, KataResult]) -> Progress | None:
+        """Fold a run's results into the progress file; None where no progress is kept."""
+        if not self.keeps_progress:
+            return None
+        progress = progress_file.load(self.folder)
+        for result in results.values():
+            progress.record(result)
+        try:
+            progress_file.save(self.folder, progress)
+        except OSError as exc:
+            progress.warning = f"progress could not be saved ({exc.strerror or exc})"
+        return progress
+
+    def current(self, progress: Progress | None) -> Kata | None:
+        """The kata the learner is on, among this workspace's (see `Progress.current`)."""
+        return (progress or Progress()).current(self.katas)
+
+    def reveal(self, kata: Kata, progress: Progress | None) -> Path | None:
+        """Write a passed kata's solution into `solutions/`; the path when it is new, None when
+        it was there already, is not earned, or this kind of workspace reveals nothing."""
+        if progress is None or not self.reveals:
+            return None
+        stored = progress.katas.get(kata.id)
+        if stored is None or stored.first_passed is None:
+            return None
+        target = self.solutions / kata.filename
+        if target.exists():
+            return None
+        target.parent.mkdir(exist_ok=True)
+        shutil.copy(bundled("solutions") / kata.filename, target)
+        return target
+
+    def auto_hint(self, progress: Progress | None) -> str:
+        """The first hint of the kata the learner is on, once it failed AUTO_HINT_AFTER runs in
+        a row."""
+        if progress is None:
+            return ""
+        upcoming = self.current(progress)
+        stored = progress.katas.get(upcoming.id) if upcoming else None
+        if stored is None or stored.failed_in_a_row < AUTO_HINT_AFTER:
+            return ""
+        return "hint: " + level_of(upcoming).hints.hint(upcoming.id, 1)
+
+
+def _marker(root: Path) -> tuple[Kind, tuple[Kata, ...]] | None:
+    """The kind and katas a workspace's marker records (a version-1 marker was plain text:
+    a learner's workspace of every kata)."""
+    try:
+        text = (root / MARKER).read_text("utf-8")
+    except OSError:
+        return None
+    try:
+        data = json.loads(text)
+        kind = Kind(data["kind"])
+        katas = tuple(BY_ID[k] for k in data.get("katas", []) if k in BY_ID) or KATAS
+    except (ValueError, KeyError, TypeError):
+        return Kind.LEARNER, KATAS
+    return kind, tuple(k for k in KATAS if k in katas)
+
+
+def find(folder: Path) -> Workspace:
+    """The workspace a folder of kata files belongs to."""
+    folder = Path(folder)
+    marked = _marker(folder.parent)
+    if marked is not None and folder.name == WORKSPACE_FOLDER:
+        return Workspace(folder, *marked)
+    if folder.name != WORKSPACE_FOLDER:
+        return Workspace(folder, Kind.FOLDER)
+    root = folder.parent
+    if (root / "pytest_ninja" / "levels").is_dir() and (root / "solutions").is_dir():
+        return Workspace(folder, Kind.REPOSITORY)
+    return Workspace(folder, Kind.PLAIN)
+
+
+def at(root: Path) -> Workspace:
+    """The workspace whose root folder (the one holding `katas/`) is `root`."""
+    return find(Path(root) / WORKSPACE_FOLDER)
+
+
+def notebook(root: Path) -> Workspace:
+    """The workspace of a notebook working in `root`: its progress in `root/katas/`."""
+    return Workspace(Path(root) / WORKSPACE_FOLDER, Kind.NOTEBOOK)
+
+
+def marker_text(kind: Kind, katas: tuple[Kata, ...]) -> str:
+    data = {"format": MARKER_FORMAT, "kind": str(kind), "katas": [k.id for k in katas]}
+    return json.dumps(data, indent=1) + "\n"
 
 
 def init(
     root: Path,
     katas: tuple[Kata, ...] = KATAS,
     extra: dict[str, str] | None = None,
+    kind: Kind = Kind.LEARNER,
 ) -> list[str]:
-    """Make (or top up) a learner workspace; never overwrites a file that is there."""
+    """Make (or top up) a learner's workspace (or a class template); never overwrites a file
+    that is there."""
     root.mkdir(parents=True, exist_ok=True)
     made = []
     files = {
-        MARKER: "pytest-ninja workspace\n",
+        MARKER: marker_text(kind, katas),
         "README.md": WORKSPACE_README,
         "pytest.ini": PYTEST_INI,
         "solutions/README.md": SOLUTIONS_README,
@@ -111,23 +254,6 @@ def reset(root: Path, katas: list[Kata]) -> list[str]:
     return kept
 
 
-def reveal(folder: Path, kata: Kata, progress: Progress | None) -> Path | None:
-    """Write a passed kata's solution into the workspace's `solutions/`; the path when it is
-    new, None when it was there already or is not earned."""
-    root = folder.parent
-    if progress is None or not is_workspace(root):
-        return None
-    stored = progress.katas.get(kata.id)
-    if stored is None or stored.first_passed is None:
-        return None
-    target = root / "solutions" / kata.filename
-    if target.exists():
-        return None
-    target.parent.mkdir(exist_ok=True)
-    shutil.copy(bundled("solutions") / kata.filename, target)
-    return target
-
-
 def reveal_lines(folder: Path, katas: list[Kata]) -> list[str]:
     """For `--ninja-reveal`: each passed kata's function as the learner wrote it, then ours."""
     from pytest_ninja.core.loading import function_source
@@ -141,36 +267,3 @@ def reveal_lines(folder: Path, katas: list[Kata]) -> list[str]:
             "    " + ln for ln in function_source(bundled("solutions") / kata.filename, kata.name)
         ]
     return lines
-
-
-def load_progress(folder: Path) -> Progress | None:
-    """The folder's progress as stored; None where no progress is kept."""
-    return progress_file.load(folder) if keeps_progress(folder) else None
-
-
-def record_run(folder: Path, results: dict[str, KataResult]) -> Progress | None:
-    """Fold this run into the folder's progress file; None where no progress is kept."""
-    if not keeps_progress(folder):
-        return None
-    progress = progress_file.load(folder)
-    for result in results.values():
-        progress.record(result)
-    try:
-        progress_file.save(folder, progress)
-    except OSError as exc:
-        progress.warning = f"progress could not be saved ({exc.strerror or exc})"
-    return progress
-
-
-def auto_hint(progress: Progress | None) -> str:
-    """The first hint of the kata the learner is on, once it failed AUTO_HINT_AFTER runs in a
-    row."""
-    if progress is None:
-        return ""
-    upcoming = progress.current()
-    if upcoming is None:
-        return ""
-    stored = progress.katas.get(upcoming.id)
-    if stored is None or stored.failed_in_a_row < AUTO_HINT_AFTER:
-        return ""
-    return "hint: " + level_of(upcoming).hints.hint(upcoming.id, 1)

@@ -5,7 +5,7 @@ file is by `load_function`, and graded by `grading.grade_function` (both phases,
 limit, in-place writes, diagnosis), in the learner's kernel left as it was found
 (`nb_kernel.as_found`). The learner's answers are kept on the way, for the picture of a wrong
 2-D gradient. Progress goes where `pytest katas/` keeps it, `katas/.ninja-progress.json` under
-the working directory (`workspace.record_run`), so `pytest-ninja status` and `pytest-ninja
+the working directory (`Workspace.record`), so `pytest-ninja status` and `pytest-ninja
 hint` read the same file; a working directory that cannot hold it keeps progress for the
 session only, and says so.
 """
@@ -40,7 +40,12 @@ _SESSION = Progress()  # progress for a working directory that cannot keep it
 def progress_folder() -> Path:
     """The kata folder whose progress file the notebook keeps: `katas/` in the working
     directory, as `pytest katas/` and `pytest-ninja status` there read it."""
-    return Path.cwd() / workspace.WORKSPACE_FOLDER
+    return notebook_workspace().folder
+
+
+def notebook_workspace() -> workspace.Workspace:
+    """The notebook's workspace: `katas/` in the working directory, whatever is there."""
+    return workspace.notebook(Path.cwd())
 
 
 def kata_named(key: str | int) -> Kata:
@@ -132,7 +137,7 @@ def status() -> Panel:
     folder = progress_folder()
     if not folder.is_dir():
         return Panel(_SESSION)
-    progress = workspace.load_progress(folder) or Progress()
+    progress = notebook_workspace().load_progress() or Progress()
     return Panel(progress, kept_in=_shown(folder), warning=progress.warning)
 
 
@@ -181,7 +186,7 @@ def _record(result: KataResult) -> tuple[Progress, str, str]:
         _SESSION.record(result)
         why = exc.strerror or str(exc)
         return _SESSION, "", f"progress is kept for this session only: {folder} ({why})"
-    progress = workspace.record_run(folder, {result.kata.id: result}) or Progress()
+    progress = notebook_workspace().record({result.kata.id: result}) or Progress()
     return progress, _shown(folder), progress.warning
 
 

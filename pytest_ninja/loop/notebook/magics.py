@@ -21,6 +21,7 @@ from pytest_ninja.loop.notebook.grade import (
     TIME_LIMIT,
     grade_cell,
     kata_named,
+    notebook_workspace,
     progress_folder,
     status,
 )
@@ -109,7 +110,7 @@ class DojoMagics(Magics):
             folder.mkdir(exist_ok=True)  # so the level shown is remembered
         except OSError:
             pass  # the hint is shown all the same, from level 1 each time
-        print(hint_text(show_hint(folder, kata, level)))
+        print(hint_text(show_hint(notebook_workspace(), kata, level)))
 
     @line_magic
     def kata_status(self, line: str) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import html
 from dataclasses import dataclass
+from pathlib import Path
 
 from pytest_ninja.core.level import Kata
 from pytest_ninja.core.result import KataResult, Status
@@ -115,7 +116,7 @@ class Panel:
         return f"{katas}/{len(self.katas)} katas, {checks}/{total} checks"
 
     def next_lines(self) -> list[str]:
-        from pytest_ninja.loop.workspace import auto_hint
+        from pytest_ninja.loop.workspace import Kind, Workspace
 
         upcoming = self.progress.current(self.katas)
         if upcoming is None:
@@ -124,7 +125,8 @@ class Panel:
         result = self.result
         if result is not None and result.kata == upcoming and result.first_problem:
             lines.append(f"      {result.first_problem}")
-        hint = auto_hint(self.progress) if self.katas == KATAS else ""
+        space = Workspace(Path("katas"), Kind.NOTEBOOK, self.katas)
+        hint = space.auto_hint(self.progress)
         lines.extend(f"      {line}" for line in hint.splitlines())
         lines.append(f"      stuck? {hint_command(upcoming)}")
         return lines
