@@ -8,6 +8,7 @@ from helpers import SOLUTIONS, result_of
 
 from pytest_ninja.cli.main import main
 from pytest_ninja.core.result import Status
+from pytest_ninja.levels import KATAS
 from pytest_ninja.loop import progress as progress_file
 
 
@@ -18,7 +19,7 @@ def ws(tmp_path):
 
 
 def test_init_makes_stubs_an_empty_solutions_folder_config_and_a_readme(ws, capsys):
-    assert len(list((ws / "katas").glob("*.py"))) == 14
+    assert len(list((ws / "katas").glob("*.py"))) == len(KATAS)
     assert sorted(p.name for p in (ws / "solutions").iterdir()) == ["README.md"]
     assert (ws / "pytest.ini").exists() and (ws / "README.md").exists()
     assert main(["init", str(ws)]) == 0

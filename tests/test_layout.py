@@ -13,6 +13,7 @@ import re
 import pytest
 from helpers import ROOT
 
+from pytest_ninja.levels import KATAS, total_checks
 from pytest_ninja.levels.mlp import LEVEL
 
 PACKAGE = ROOT / "pytest_ninja"
@@ -77,3 +78,13 @@ def test_the_import_contracts_name_every_layer():
 def test_no_module_outside_the_layers_but_the_plugin_and_the_package_itself():
     top = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert top == ["__init__.py", "plugin.py"]
+
+
+def test_the_readmes_counts_of_katas_and_checks_are_the_catalogues():
+    text = (ROOT / "README.md").read_text("utf-8")
+    panels = re.findall(r"\d+/(\d+) katas, \d+/(\d+) checks", text)
+    assert panels, "the README shows a panel"
+    for katas, checks in panels:
+        assert (int(katas), int(checks)) == (len(KATAS), total_checks())
+    for checks in re.findall(r"\b(\d+) checks in all", text):
+        assert int(checks) == total_checks()

@@ -11,6 +11,7 @@ from helpers import SOLUTIONS
 from IPython.core.error import UsageError
 
 from pytest_ninja.core.loading import function_source
+from pytest_ninja.levels import KATAS
 from pytest_ninja.loop.notebook import grade as nb_grade
 from pytest_ninja.loop.notebook import magics as nb_magics
 from pytest_ninja.loop.progress import Progress
@@ -39,7 +40,11 @@ def test_a_kata_cell_is_graded_and_shown_with_its_panel(magics, capsys):
     [
         ("", "%%kata: name the kata this cell answers, e.g. %%kata 07"),
         ("07 09", "%%kata: name the kata this cell answers, e.g. %%kata 07"),
-        ("42", "%%kata: no kata '42': name one by its number (01 to 14), id or name"),
+        (
+            "42",
+            f"%%kata: no kata '42': name one by its number (01 to {KATAS[-1].number:02d}), "
+            "id or name",
+        ),
         ("07 --timout 3", "%%kata: no option --timout (its options: --timeout)"),
         ("07 --timeout", "%%kata: --timeout needs a value"),
         ("07 --timeout soon", "%%kata: --timeout is 'soon', not a number"),

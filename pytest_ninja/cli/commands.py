@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from pytest_ninja.core import atomic
 from pytest_ninja.core.level import Kata
 from pytest_ninja.levels import KATAS, find
 from pytest_ninja.loop import progress as progress_file
@@ -289,3 +290,43 @@ def notebook(args: argparse.Namespace) -> int:
     source = args.install or f"{WHEEL}: upload it beside the notebook (`pip wheel --no-deps .`)"
     print(f"  where the dojo is missing, its first cell installs it from {source}")
     return 0
+
+
+# -- stubs (for maintainers) ----------------------------------------------------------------
+
+STUBS_HELP = (
+    "for maintainers: write every kata's stub in a checkout's katas/ from its catalogue entry "
+    "(--check: only say which differ)"
+)
+
+
+def stubs_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a stub differs"
+    )
+
+
+def stubs(args) -> int:
+    """Generate the stubs from the catalogue; a stub is never written by hand."""
+    from pytest_ninja.core.level import level_of
+    from pytest_ninja.core.stubs import render
+
+    folder = katas_folder(args)
+    differ = []
+    for kata in KATAS:
+        level = level_of(kata)
+        text = render(kata, level.shape_of, level.sizes)
+        path = folder / kata.filename
+        if path.is_file() and path.read_text("utf-8") == text:
+            continue
+        differ.append(path)
+        if not args.check:
+            atomic.write_text(path, text)
+    verb = "differ from their catalogue entries" if args.check else "written"
+    if not differ:
+        print(f"pytest-ninja stubs: all {len(KATAS)} stubs match their catalogue entries")
+        return 0
+    print(f"pytest-ninja stubs: {len(differ)} {verb}")
+    for path in differ:
+        print(f"  {path}")
+    return 1 if args.check else 0

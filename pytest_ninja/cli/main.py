@@ -46,6 +46,7 @@ COMMANDS: dict[str, Command] = {
         Command("reset", commands.RESET_HELP, commands.reset_arguments, commands.reset),
         Command("watch", commands.WATCH_HELP, commands.watch_arguments, commands.watch),
         Command("train", train_command.HELP, train_command.train_arguments, train_command.train),
+        Command("stubs", commands.STUBS_HELP, commands.stubs_arguments, commands.stubs),
         Command(
             "notebook",
             commands.NOTEBOOK_HELP,
