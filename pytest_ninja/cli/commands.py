@@ -1,13 +1,13 @@
-"""The learner's commands outside pytest: `init`, `hint`, `status`, `reset` and `watch`.
+"""The commands outside pytest: `init`, `hint`, `status`, `reset`, `watch`, `notebook`, and
+`stubs` for maintainers.
 
 Each command is a pair: a function that adds its arguments to an argparse sub-parser, and a
-function that runs it and returns the exit code; `cli.py` wires them in (and adds `--dir`, the
+function that runs it and returns the exit code; `cli.main` wires them in (and adds `--dir`, the
 workspace, to every command that works in one). A usage error (a kata that does not exist,
-missing arguments, a folder that is not a workspace) is raised as `Usage`: `cli.py` prints it
+missing arguments, a folder that is not a workspace) is raised as `Usage`: `cli.main` prints it
 to stderr, its first line first, and exits 2. `--katas` always means a list of kata ids.
 
-None of them imports torch except `watch`, which grades: they read and write the workspace's
-files only.
+None of them imports torch but `watch`, which grades: the others read and write files only.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 A `Command` is a pair: a function adding its arguments to its sub-parser, and a function from
 the parsed arguments to an exit code. The workspace commands (`init`, `hint`, `status`,
-`reset`, `watch`) come from `commands.py`, `train` from `train_command.py`; every command that
-works in a workspace gets `--dir WORKSPACE` here (default: the current folder).
+`reset`, `watch`, `notebook`, `stubs`) come from `commands`, `train` from `train`; every
+command that works in a workspace gets `--dir WORKSPACE` here (default: the current folder).
 
 Every command ends the same way: exit 0 when it did its job; a usage error (a kata that does
 not exist, a missing or bad argument, a folder that is not a workspace: argparse's, or a

@@ -7,7 +7,7 @@ first, as its kata grades it: a stub or a failing answer is refused before any t
 (`--force` trains on a failing one anyway, and says so). Then the progress bar with the time
 left, the report beside the lecture's losses, sampled names, `--compare` with autograd (with
 the likely cause when the learner's steps are slower, such as a Python loop: the level's
-`speed`), the loss-curve PNG. The loop itself is `training.py`; what goes wrong on the
+`speed`), the loss-curve PNG. The loop itself is the level's `training`; what goes wrong on the
 learner's side becomes a `Failure`: one line first, the detail after, exit code 1, no
 traceback; a usage error (`--reference` with `--dir`, a folder that is not a workspace) is a
 `commands.Usage`, exit code 2.

@@ -5,7 +5,7 @@ batch 32, lr 0.1 then 0.01) with any function shaped like kata 14's `backward_ml
 autograd anywhere in the loop; `compare` runs the same steps from the same init and batches
 with that function and with autograd, side by side; `calibrate`, `split_loss` and `sample` are
 what the lecture does once training is over. The model itself (init, forward pass, dataset)
-is `lecture`'s.
+is `model`'s.
 """
 
 from __future__ import annotations
