@@ -46,6 +46,20 @@ def passing(kata_id: str, passed: int) -> KataResult:
     return result_of(kata_id, *statuses)
 
 
+def write_kata(root: Path, source: str, kata_id: str = "14_backward_mlp") -> Path:
+    """`root/katas/<kata_id>.py` holding `source` (kata 14 by default: the one `train` uses)."""
+    path = root / "katas" / f"{kata_id}.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(source)
+    return path
+
+
+def run_cli(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    """`pytest-ninja ARGS` in a subprocess (as `run_python` runs it)."""
+    code = "import sys; from pytest_ninja.cli.main import main; sys.exit(main(sys.argv[1:]))"
+    return run_python(["-c", code, *args], cwd, **env)
+
+
 def run_python(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
     """`python ARGS` in a subprocess, with none of the test run's own PYTEST_* variables."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}

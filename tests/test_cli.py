@@ -11,57 +11,16 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import torch
-from helpers import SOLUTIONS, lay_out
+from helpers import SOLUTIONS, lay_out, run_cli, write_kata
 
 from pytest_ninja.cli import main as cli
 from pytest_ninja.cli import train as train_command
 from pytest_ninja.levels import names
-from pytest_ninja.levels.mlp import model as lecture
 
 SHORT = ["--steps", "300", "--no-plot"]
-
-
-def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    environ.update(env)
-    code = "import sys; from pytest_ninja.cli.main import main; sys.exit(main(sys.argv[1:]))"
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        cwd=cwd,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-@pytest.fixture
-def words(tmp_path) -> Path:
-    """A small names file: the dojo's own list, three times over (enough for every split)."""
-    path = tmp_path / "words.txt"
-    path.write_text("\n".join(lecture.shipped_words() * 3))
-    return path
-
-
-@pytest.fixture
-def here(tmp_path, monkeypatch) -> Path:
-    """Run in tmp_path, with NINJA_NAMES unset and the cache redirected there too."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(names.ENV_VAR, raising=False)
-    monkeypatch.setattr(names, "cache_dir", lambda: tmp_path / "cache")
-    return tmp_path
-
-
-def kata(root: Path, source: str) -> Path:
-    """A katas/ folder whose 14_backward_mlp.py is `source`."""
-    path = root / "katas" / "14_backward_mlp.py"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(source)
-    return path
 
 
 def one_line(text: str) -> str:
@@ -93,7 +52,7 @@ def test_every_command_is_listed_and_no_command_shows_the_help(capsys):
 
 
 def test_the_reference_trains_and_reports_beside_the_lecture(tmp_path, words):
-    done = run(["train", "--reference", "--names", str(words), *SHORT], tmp_path)
+    done = run_cli(["train", "--reference", "--names", str(words), *SHORT], tmp_path)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "training with the dojo's reference backward_mlp" in out
@@ -140,7 +99,7 @@ def test_a_stub_says_so_in_one_line_before_any_data_is_read(here, capsys):
 
 
 def test_a_kata_that_fails_to_import_says_so_in_one_line(here, words, capsys):
-    kata(here, "def backward_mlp(Xb, Yb\n")
+    write_kata(here, "def backward_mlp(Xb, Yb\n")
     assert cli.main(["train", "--names", str(words)]) == 1
     line = one_line(capsys.readouterr().err)
     assert "14_backward_mlp.py has a syntax error" in line
@@ -153,7 +112,7 @@ def test_a_kata_that_fails_while_training_names_its_line(here, words, capsys):
         "    dlogits /= n\n",
         "    dlogits /= n\n    CALLS.append(1)\n    if len(CALLS) > 5:\n        1 / 0\n",
     )
-    kata(here, "CALLS = []\n" + source)
+    write_kata(here, "CALLS = []\n" + source)
     assert cli.main(["train", "--names", str(words), *SHORT]) == 1
     line = one_line(capsys.readouterr().err)
     # grading before training imports its own copy of the module: CALLS counts training only
@@ -165,7 +124,7 @@ def test_an_answer_of_the_wrong_shape_is_refused_by_the_kata_or_named_in_trainin
     here, words, capsys
 ):
     source = (SOLUTIONS / "14_backward_mlp.py").read_text()
-    kata(here, source.replace('"db1": db1,', '"db1": db1.view(1, -1),'))
+    write_kata(here, source.replace('"db1": db1,', '"db1": db1.view(1, -1),'))
     assert cli.main(["train", "--names", str(words)]) == 1
     err = capsys.readouterr().err
     assert "fails 1 of 7 checks of kata 14: db1" in err.splitlines()[0]

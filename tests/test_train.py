@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import SOLUTIONS, lay_out
+from helpers import SOLUTIONS, lay_out, write_kata
 
 from pytest_ninja.cli import main as cli
 from pytest_ninja.cli.train import ProgressBar, time_left
 from pytest_ninja.core.loading import load_function
-from pytest_ninja.levels import find, names
+from pytest_ninja.levels import find
 from pytest_ninja.levels.mlp import model as lecture
 from pytest_ninja.levels.mlp import training
 from pytest_ninja.levels.mlp.speed import Loop, python_loops, slower_lines
@@ -270,30 +270,6 @@ def test_a_short_run_on_the_lecture_names_heads_the_lecture_way(reference):
 
 COMMAND = ["--steps", "200", "--no-plot"]
 KATA = find("14_backward_mlp")
-
-
-@pytest.fixture
-def words(tmp_path) -> Path:
-    """A tiny names file: the dojo's own list, three times over (enough for every split)."""
-    path = tmp_path / "words.txt"
-    path.write_text("\n".join(lecture.shipped_words() * 3))
-    return path
-
-
-@pytest.fixture
-def here(tmp_path, monkeypatch) -> Path:
-    """Run in tmp_path, with NINJA_NAMES unset and the cache redirected there too."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(names.ENV_VAR, raising=False)
-    monkeypatch.setattr(names, "cache_dir", lambda: tmp_path / "cache")
-    return tmp_path
-
-
-def write_kata(root: Path, source: str) -> Path:
-    path = root / "katas" / "14_backward_mlp.py"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(source)
-    return path
 
 
 def thirty_two_times_too_large() -> str:
