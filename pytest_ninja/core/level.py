@@ -5,6 +5,13 @@ its named phases with the words a learner reads when one fails, each kata's prob
 phase, the mistakes only it can name, and what its stubs and hints say. It registers itself
 when it is imported (`register`); the core finds a kata's level by the kata's level number
 (`level_of`), so the core never imports a level and never names a level's tensors.
+
+A kata knows its own backward pass (`Kata.backward`, a tuple of `Step`s in the order the
+gradients are computed, each naming the gradients it is computed from): the core walks it to
+say which wrong gradient comes first and, for a kata that computes gradients it does not
+return (a fused one), between which of them the first mistake lies (`core.backward`). A
+level's known mistakes come as diagnosis rules and as `Slip`s: one wrong step of a kata's
+backward pass, whose consequences the core works out from the phase's graph.
 """
 
 from __future__ import annotations
@@ -16,6 +23,19 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # torch-free at import: these are only named in annotations
     from pytest_ninja.core.hints import Hints
     from pytest_ninja.core.problems import Problem
+
+
+@dataclass(frozen=True)
+class Step:
+    """One gradient of a kata's backward pass, and what it is computed from.
+
+    `sources` are gradients computed earlier in the pass, or the kata's upstream inputs (none
+    for a kata that starts at the loss); `via` says the step in a learner's words ("tanh").
+    """
+
+    grad: str
+    sources: tuple[str, ...] = ()
+    via: str = ""
 
 
 @dataclass(frozen=True)
@@ -33,6 +53,10 @@ class Kata:
     # outputs that are ~0 for the first phase's loss, and the gradient whose size sets their
     # tolerance instead (their own reference is rounding noise there)
     scale_from: tuple[tuple[str, str], ...] = ()
+    # the backward pass in the order it is computed: every output, and for a fused kata the
+    # gradients it computes on the way without returning them (empty: each output straight
+    # from the upstream gradients)
+    backward: tuple[Step, ...] = ()
     level: int = 1
 
     @property
@@ -52,31 +76,67 @@ class Kata:
         """The gradient whose size sets `output`'s tolerance, when it is not its own."""
         return dict(self.scale_from).get(output)
 
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """The backward pass, in order (`backward`, or each output from the upstream)."""
+        return self.backward or tuple(Step(out, self.upstream) for out in self.outputs)
+
+    @property
+    def internal(self) -> tuple[str, ...]:
+        """The gradients the kata computes on the way without returning them."""
+        return tuple(s.grad for s in self.steps if s.grad not in self.outputs)
+
 
 @dataclass(frozen=True)
 class Phase:
     """One grading phase of a level, as a learner reads about it."""
 
-    name: str  # "lecture", "stress"
+    name: str  # "lecture", "stress", "stress-eps"
     words: str  # "failed in " + words: what the phase is, and what failing only it means
     after: str = ""  # added when the function ran in the phase before and broke in this one
+    # the likely mistake of an answer right in every phase before this one and wrong here,
+    # when no rule names it ("" for the level's default: numbers hard-wired to the first)
+    suspect: str = ""
 
 
-def _none(*args) -> str | None:
+@dataclass(frozen=True)
+class Slip:
+    """A known mistake at one step of a kata's backward pass, every later step done right.
+
+    `at` is the gradient it makes wrong: an output, or one the kata computes on the way (its
+    `Kata.backward` names it); `wrong(values)` computes that wrong gradient from the kata's
+    inputs and the float64 references of its gradients, in one mapping. The core propagates
+    it through the rest of the pass to every output, so a fused kata's mistake is named in
+    the words of the smaller kata that has that step.
+    """
+
+    at: str
+    kind: str  # what it is, for code ("tanh-twice")
+    words: str  # what the learner reads
+    wrong: Callable[[dict], Any]
+
+
+def _none(suspect) -> None:
     return None
+
+
+def _no_slips(kata: Kata) -> tuple[Slip, ...]:
+    return ()
 
 
 @dataclass(frozen=True)
 class Mistakes:
-    """A level's own diagnosis rules, each returning a label or None.
+    """A level's own diagnosis: two rules that run in their place among the core's, and slips.
 
-    `specific(kata, output, answer, problem)` runs after the generic factor rules (a branch of
-    two, a known wrong formula); `located(kata, output, answer, wrong, problem)` after the
-    upstream-gradient rules, with the mask of wrong entries (mistakes known by where they are).
+    Each rule takes a `diagnosis.Suspect` (the wrong answer and all it is judged with) and
+    returns a `diagnosis.Verdict` or None. `specific` runs after the slips (one branch of two
+    scaled or missing, ...); `located` after the upstream-gradient rules (mistakes known by
+    where the wrong entries are). `slips(kata)` are the kata's known wrong steps.
     """
 
-    specific: Callable[..., str | None] = _none
-    located: Callable[..., str | None] = _none
+    specific: Callable[[Any], Any] = _none
+    located: Callable[[Any], Any] = _none
+    slips: Callable[[Kata], tuple[Slip, ...]] = _no_slips
 
 
 @dataclass(frozen=True)
