@@ -2,7 +2,8 @@
 
 What it holds: the result model (`result`), the comparison and its tolerance (`compare`), the
 problems a kata is given in each phase (`problems`), grading in both phases (`grading`), the
-diagnosis engine and its generic rules (`diagnosis`), the look at a kata's source before it
+diagnosis engine and its generic rules (`diagnosis`), a kata's backward pass as a graph and
+where in it a mistake lies (`backward`), the look at a kata's source before it
 runs (`static`), loading a kata file (`loading`), the time limit (`limits`), the killable child
 process (`runner`), whole-or-nothing writes (`atomic`), hints' and stubs' rendering (`hints`,
 `stubs`) and the interface every level implements (`level`).

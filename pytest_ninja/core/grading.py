@@ -2,7 +2,12 @@
 
 Works without pytest (plain data in, plain data out), so the plugin, a watch loop and a
 notebook helper all share it. One call grades a whole kata: the function runs once per phase
-on fresh copies of that phase's tensors, and each output becomes a `CheckResult`.
+on fresh copies of that phase's tensors; every output is compared in every phase (the first
+phase it fails in is its verdict); then each wrong value is diagnosed with the whole kata in
+view (which outputs failed, what else it returned: `diagnosis`), and for a fused kata the
+first mistake is placed in its backward pass (`backward.localise`). Each output becomes a
+`CheckResult`, its likely mistake as data beside its lines. Decisions are taken on those typed
+values (a verdict's kind and strength), never on the words.
 """
 
 from __future__ import annotations
@@ -12,13 +17,14 @@ import hashlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 
+from pytest_ninja.core.backward import Region, localise
 from pytest_ninja.core.compare import compare
-from pytest_ninja.core.diagnosis import likely_mistake, wrong_map
+from pytest_ninja.core.diagnosis import Strength, Suspect, Verdict, diagnose, wrong_map
 from pytest_ninja.core.level import Kata, level_of
 from pytest_ninja.core.limits import KataTimeout, time_limit, watch_interrupts
 from pytest_ninja.core.loading import KataLoadError, exception_line, function_line, load_function
@@ -127,30 +133,78 @@ def _as_dict(answer, kata: Kata) -> dict:
     return answer
 
 
-def _failure(
-    kata: Kata,
-    out: str,
-    got,
-    problem: Problem,
-    c: Comparison,
-    lecture_passed: bool,
-    earlier_wrong: str | None = None,
-) -> CheckResult:
-    lines = [f"{out} | {c.lecture_line()}" if c.reason == "values" else c.detail]
-    if c.reason == "values":
-        likely = likely_mistake(kata, out, got, c, problem, lecture_passed)
-        if earlier_wrong and likely.startswith(("close", "no single")):
-            likely = (
-                f"{earlier_wrong} is wrong too and comes before {out} in the backward "
-                f"pass: fix {earlier_wrong} first, {out} may follow"
+@dataclass(frozen=True)
+class _Finding:
+    """How one output fared: passed, todo, or the first phase it failed in and its figures."""
+
+    out: str
+    status: Status
+    problem: Problem | None = None
+    comparison: Comparison | None = None
+    got: object = None
+    answers: dict | None = None  # everything the kata returned in that phase
+    passed_before: bool = False
+
+    @property
+    def wrong_values(self) -> bool:
+        return self.comparison is not None and self.comparison.reason == "values"
+
+
+def _find(out: str, answers: list[tuple[Problem, dict]]) -> _Finding:
+    if answers[0][1].get(out) is None:
+        return _Finding(out, Status.TODO)
+    for index, (problem, given) in enumerate(answers):
+        got = given.get(out)
+        c = compare(out, got, problem.expected[out], problem.scale[out])
+        if not c.ok:
+            return _Finding(out, Status.FAILED, problem, c, got, given, index > 0)
+    return _Finding(out, Status.PASSED)
+
+
+def _diagnosed(kata: Kata, findings: dict[str, _Finding]) -> dict[str, Verdict]:
+    failed = frozenset(o for o, f in findings.items() if f.status is Status.FAILED)
+    memo: dict = {}
+    verdicts = {}
+    for out, f in findings.items():
+        if f.wrong_values:
+            got = f.got.detach().double()  # a tensor: compare said its values are wrong
+            suspect = Suspect(
+                kata, out, got, f.problem, f.comparison, f.answers, f.passed_before, failed, memo
             )
-        lines.append(f"likely: {likely}")
+            verdicts[out] = diagnose(suspect)
+    return verdicts
+
+
+def _region(kata: Kata, findings: dict[str, _Finding], verdicts: dict[str, Verdict]):
+    """Where a fused kata's first mistake lies, when there is something to say about it."""
+    if not kata.internal:
+        return None
+    right = {o for o, f in findings.items() if f.status is Status.PASSED}
+    wrong = {o for o, f in findings.items() if f.wrong_values}
+    known = [v.mistake.between for v in verdicts.values() if v.strength is Strength.EXACT]
+    between = next((b for b in known if b is not None), None)
+    if len(kata.outputs) == 1 and between is None:
+        return None  # one output: nothing to place it against
+    return localise(kata, right, wrong, between)
+
+
+def _failure(kata: Kata, f: _Finding, found: Verdict | None, region: Region | None) -> CheckResult:
+    c, problem, out = f.comparison, f.problem, f.out
+    lines = [f"{out} | {c.lecture_line()}" if c.reason == "values" else c.detail]
+    mistake = None
+    if found is not None:
+        lines.append(f"likely: {found.words}")
+        mistake = found.mistake
+        if region is not None:
+            lines.append(f"where: {region.words()}")
+            if region.end is not None:
+                mistake = replace(mistake, between=(region.start, region.end))
     if c.worst_line():
         lines.append(c.worst_line())
     lines.append(f"failed in {level_of(kata).phase(problem.phase).words}")
     if c.reason == "values":
-        lines.extend(wrong_map(got, problem.expected[out], c.tol))
-    return CheckResult(out, Status.FAILED, tuple(lines), problem.phase, c)
+        lines.extend(wrong_map(f.got, problem.expected[out], c.tol))
+    return CheckResult(out, Status.FAILED, tuple(lines), problem.phase, c, mistake)
 
 
 def grade_function(
@@ -172,36 +226,30 @@ def graded_problem(kata: Kata, phase: str, settings: Settings = DEFAULTS) -> Pro
 
 def _grade(func: Callable, kata: Kata, path: Path | None, settings: Settings) -> KataResult:
     level = level_of(kata)
-    answers, started = {}, time.perf_counter()
+    answers, started = [], time.perf_counter()
     try:
         for phase in level.phases:
             current = phase
             problem = graded_problem(kata, phase.name, settings)
-            answers[phase.name] = (problem, _call(func, kata, problem, path, settings))
+            answers.append((problem, _call(func, kata, problem, path, settings)))
     except _Abort as abort:
         line = abort.line
         if answers and current.after:  # it ran in an earlier phase, and broke in this one
             line += f" {current.after}"
         return every_check(kata, abort.status, line, time.perf_counter() - started)
+    findings = {out: _find(out, answers) for out in kata.outputs}
+    verdicts = _diagnosed(kata, findings)
+    region = _region(kata, findings, verdicts)
     checks: dict[str, CheckResult] = {}
-    for out in kata.outputs:
-        first_failed = next((o for o, c in checks.items() if c.status is Status.FAILED), None)
-        checks[out] = _judge(kata, out, answers, first_failed)
+    for out, f in findings.items():
+        if f.status is Status.TODO:
+            checks[out] = CheckResult(out, Status.TODO, (f"todo: {out} is not returned yet",))
+        elif f.status is Status.PASSED:
+            line = f"{out} matches autograd in both phases"
+            checks[out] = CheckResult(out, Status.PASSED, (line,))
+        else:
+            checks[out] = _failure(kata, f, verdicts.get(out), region)
     return KataResult(kata, checks, time.perf_counter() - started)
-
-
-def _judge(kata: Kata, out: str, answers: dict, earlier_wrong: str | None = None) -> CheckResult:
-    first_answer = next(iter(answers.values()))[1].get(out)
-    if first_answer is None:
-        return CheckResult(out, Status.TODO, (f"todo: {out} is not returned yet",))
-    lecture_passed = False
-    for problem, given in answers.values():
-        got = given.get(out)
-        c = compare(out, got, problem.expected[out], problem.scale[out])
-        if not c.ok:
-            return _failure(kata, out, got, problem, c, lecture_passed, earlier_wrong)
-        lecture_passed = True
-    return CheckResult(out, Status.PASSED, (f"{out} matches autograd in both phases",))
 
 
 def digest_of(path: Path) -> str:

@@ -10,6 +10,19 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Step:
+    """One gradient of a kata's backward pass, and what it is computed from.
+
+    `sources` are gradients computed earlier in the pass, or the kata's upstream inputs (none
+    for a kata that starts at the loss); `via` says the step in a learner's words ("tanh").
+    """
+
+    grad: str
+    sources: tuple[str, ...] = ()
+    via: str = ""
+
+
+@dataclass(frozen=True)
 class Kata:
     """One kata: one file `katas/NN_name.py` with one function `name`."""
 
@@ -24,6 +37,10 @@ class Kata:
     # outputs that are ~0 for the first phase's loss, and the gradient whose size sets their
     # tolerance instead (their own reference is rounding noise there)
     scale_from: tuple[tuple[str, str], ...] = ()
+    # the backward pass in the order it is computed: every output, and for a fused kata the
+    # gradients it computes on the way without returning them (empty: each output straight
+    # from the upstream gradients)
+    backward: tuple[Step, ...] = ()
     level: int = 1
 
     @property
@@ -42,3 +59,13 @@ class Kata:
     def scale_source(self, output: str) -> str | None:
         """The gradient whose size sets `output`'s tolerance, when it is not its own."""
         return dict(self.scale_from).get(output)
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """The backward pass, in order (`backward`, or each output from the upstream)."""
+        return self.backward or tuple(Step(out, self.upstream) for out in self.outputs)
+
+    @property
+    def internal(self) -> tuple[str, ...]:
+        """The gradients the kata computes on the way without returning them."""
+        return tuple(s.grad for s in self.steps if s.grad not in self.outputs)

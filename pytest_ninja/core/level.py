@@ -5,6 +5,13 @@ its named phases with the words a learner reads when one fails, each kata's prob
 phase, the mistakes only it can name, and what its stubs and hints say. It registers itself
 when it is imported (`register`); the core finds a kata's level by the kata's level number
 (`level_of`), so the core never imports a level and never names a level's tensors.
+
+A kata knows its own backward pass (`Kata.backward`, a tuple of `Step`s in the order the
+gradients are computed, each naming the gradients it is computed from): the core walks it to
+say which wrong gradient comes first and, for a kata that computes gradients it does not
+return (a fused one), between which of them the first mistake lies (`core.backward`). A
+level's known mistakes come as diagnosis rules and as `Slip`s: one wrong step of a kata's
+backward pass, whose consequences the core works out from the phase's graph.
 """
 
 from __future__ import annotations
@@ -14,35 +21,61 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_ninja.core.hints import Hints
-from pytest_ninja.core.kata import Kata
+from pytest_ninja.core.kata import Kata, Step
 
-__all__ = ["Kata", "Level", "Mistakes", "Phase", "level_of", "register"]
+__all__ = ["Kata", "Level", "Mistakes", "Phase", "Step", "level_of", "register"]
 
 
 @dataclass(frozen=True)
 class Phase:
     """One grading phase of a level, as a learner reads about it."""
 
-    name: str  # "lecture", "stress"
+    name: str  # "lecture", "stress", "stress-eps"
     words: str  # "failed in " + words: what the phase is, and what failing only it means
     after: str = ""  # added when the function ran in the phase before and broke in this one
+    # the likely mistake of an answer right in every phase before this one and wrong here,
+    # when no rule names it ("" for the level's default: numbers hard-wired to the first)
+    suspect: str = ""
 
 
-def _none(*args) -> str | None:
+@dataclass(frozen=True)
+class Slip:
+    """A known mistake at one step of a kata's backward pass, every later step done right.
+
+    `at` is the gradient it makes wrong: an output, or one the kata computes on the way (its
+    `Kata.backward` names it); `wrong(values)` computes that wrong gradient from the kata's
+    inputs and the float64 references of its gradients, in one mapping. The core propagates
+    it through the rest of the pass to every output, so a fused kata's mistake is named in
+    the words of the smaller kata that has that step.
+    """
+
+    at: str
+    kind: str  # what it is, for code ("tanh-twice")
+    words: str  # what the learner reads
+    wrong: Callable[[dict], Any]
+
+
+def _none(suspect) -> None:
     return None
+
+
+def _no_slips(kata: Kata) -> tuple[Slip, ...]:
+    return ()
 
 
 @dataclass(frozen=True)
 class Mistakes:
-    """A level's own diagnosis rules, each returning a label or None.
+    """A level's own diagnosis: two rules that run in their place among the core's, and slips.
 
-    `specific(kata, output, answer, problem)` runs after the generic factor rules (a branch of
-    two, a known wrong formula); `located(kata, output, answer, wrong, problem)` after the
-    upstream-gradient rules, with the mask of wrong entries (mistakes known by where they are).
+    Each rule takes a `diagnosis.Suspect` (the wrong answer and all it is judged with) and
+    returns a `diagnosis.Verdict` or None. `specific` runs after the slips (one branch of two
+    scaled or missing, ...); `located` after the upstream-gradient rules (mistakes known by
+    where the wrong entries are). `slips(kata)` are the kata's known wrong steps.
     """
 
-    specific: Callable[..., str | None] = _none
-    located: Callable[..., str | None] = _none
+    specific: Callable[[Any], Any] = _none
+    located: Callable[[Any], Any] = _none
+    slips: Callable[[Kata], tuple[Slip, ...]] = _no_slips
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,18 @@ tensors (the loss's own in the first phase, random ones in a stress phase, so th
 that are ~0 for the loss and numbers hard-wired to the first batch are really tested), and
 the float64 vector-Jacobian products through the same lines as references. Every call of a
 learner's function gets fresh copies; the cache is never handed out.
+
+A problem also knows the references of the gradients a fused kata computes without returning
+them (`intermediate`), and what a kata would return if one of its gradients were wrong and
+every later step right (`implied`): the diagnosis uses both to say where in the backward pass
+a mistake is. Both come from the cache's graph: the backward pass is linear in the gradient
+flowing back, so a wrong gradient at a tensor adds its vector-Jacobian product to each output.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import torch
 
@@ -39,10 +46,31 @@ class Problem:
     inputs: dict[str, torch.Tensor | int]  # float32 tensors (integer data as int64) and n
     expected: dict[str, torch.Tensor]  # float64 reference, keyed by output
     scale: dict[str, float]  # the magnitude each output's tolerance is relative to
+    # float64 references of the gradients the kata computes without returning them (a fused kata's)
+    intermediate: dict[str, torch.Tensor] = field(default_factory=dict)
+    # (gradient, its change) -> each output's change; see `implied`
+    propagate: Callable[[str, torch.Tensor], dict[str, torch.Tensor]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def fresh_inputs(self) -> dict[str, torch.Tensor | int]:
         """Copies the kata may do anything with; the cache stays untouched."""
         return {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in self.inputs.items()}
+
+    def reference(self, grad: str) -> torch.Tensor:
+        """The float64 reference of one of the kata's gradients, returned or not."""
+        return self.expected[grad] if grad in self.expected else self.intermediate[grad]
+
+    def implied(self, grad: str, value: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The outputs the kata returns if `grad` is `value` and every later step is right."""
+        delta = value.double() - self.reference(grad)
+        changes = self.propagate(grad, delta) if self.propagate else {}
+        implied = {}
+        for out, ref in self.expected.items():
+            implied[out] = ref + changes[out] if out in changes else ref
+        if grad in implied:
+            implied[grad] = value.double()
+        return implied
 
 
 def upstream_of(kata: Kata, c: Cache) -> dict[str, torch.Tensor]:
@@ -72,7 +100,7 @@ def build_problem(kata: Kata, c: Cache) -> Problem:
             ).clone()
     targets = [out[1:] for out in kata.outputs]
     floors = [src for out in kata.outputs if (src := kata.scale_source(out))]
-    wrt = targets + [f[1:] for f in floors]
+    wrt = targets + [f[1:] for f in floors] + [g[1:] for g in kata.internal]
     # The vector-Jacobian product as the gradient of sum(frontier * upstream): the same numbers
     # as passing grad_outputs, without the slow import torch makes for grad_outputs.
     contraction = sum((c.tensors[t] * upstream[t].double()).sum() for t in kata.frontier)
@@ -85,4 +113,24 @@ def build_problem(kata: Kata, c: Cache) -> Problem:
         if kata.scale_source(out):
             s = max(s, by_name[kata.scale_source(out)].abs().max().item())
         scale[out] = s
-    return Problem(c.phase, c.n, inputs, expected, scale)
+    intermediate = {g: by_name[g] for g in kata.internal}
+    return Problem(c.phase, c.n, inputs, expected, scale, intermediate, _propagator(kata, c))
+
+
+def _propagator(kata: Kata, c: Cache) -> Callable[[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """How a change of one gradient of the kata reaches its outputs, through the cache's graph."""
+
+    def propagate(grad: str, delta: torch.Tensor) -> dict[str, torch.Tensor]:
+        outs = [o for o in kata.outputs if o != grad]
+        if not outs:
+            return {}
+        source = c.tensors[grad[1:]]
+        grads = torch.autograd.grad(
+            (source * delta).sum(),
+            [c.tensors[o[1:]] for o in outs],
+            retain_graph=True,
+            allow_unused=True,
+        )
+        return {o: g.detach() for o, g in zip(outs, grads) if g is not None}
+
+    return propagate

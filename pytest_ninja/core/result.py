@@ -3,7 +3,10 @@
 The grading core returns a `KataResult` (one `CheckResult` per gradient it graded); the pytest
 plugin rebuilds the same record from its own items' reports, once per run; the panel, the
 progress file and the class documents all read that record and render their words last. A
-kata's status is derived in one place, `kata_status`. Plain data, no torch, no pytest.
+kata's status is derived in one place, `kata_status`. A failed check carries the likely
+mistake as data (`Mistake`: its kind, its parameters, where in the backward pass) beside the
+lines that say it, so a front end can decide on it without reading words. Plain data, no
+torch, no pytest.
 """
 
 from __future__ import annotations
@@ -78,6 +81,45 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class Mistake:
+    """The likely mistake behind a wrong gradient, as data; the check's `likely:` line says it.
+
+    `kind` names it for code (`"sign"`, `"missing-1/n"`, `"tanh-twice"`, `"earlier"`,
+    `"no-fit"`, ...: `core.diagnosis` lists the core's, a level adds its own); `params` are its
+    figures and names (`(("factor", 1.7),)`, `(("at", "dX"),)`); for a kata that computes
+    gradients on the way to the ones it returns, `between` is where in the backward pass the
+    first mistake lies: the last gradient known right (None: the kata's start) and the first
+    one wrong.
+    """
+
+    kind: str
+    params: tuple[tuple[str, str | float | int | bool], ...] = ()
+    between: tuple[str | None, str] | None = None
+
+    def param(self, key: str, default=None):
+        return dict(self.params).get(key, default)
+
+    def as_data(self) -> dict:
+        """As JSON-able data (`from_data` reads it back)."""
+        return {
+            "kind": self.kind,
+            "params": [[k, v] for k, v in self.params],
+            "between": list(self.between) if self.between else None,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict | None) -> Mistake | None:
+        if not data:
+            return None
+        between = data.get("between")
+        return cls(
+            str(data["kind"]),
+            tuple((str(k), v) for k, v in data.get("params", ())),
+            (between[0], between[1]) if between else None,
+        )
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """The verdict on one gradient of one kata."""
 
@@ -86,6 +128,7 @@ class CheckResult:
     lines: tuple[str, ...] = ()  # for the learner; the first line says it all
     phase: str | None = None  # the phase that failed, if one did
     comparison: Comparison | None = None
+    mistake: Mistake | None = None  # the likely mistake, when the values are wrong
 
     @property
     def message(self) -> str:

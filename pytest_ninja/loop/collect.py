@@ -17,7 +17,14 @@ import pytest
 
 from pytest_ninja.core.level import Kata
 from pytest_ninja.core.loading import function_line
-from pytest_ninja.core.result import CheckResult, KataResult, RunResults, Status, every_check
+from pytest_ninja.core.result import (
+    CheckResult,
+    KataResult,
+    Mistake,
+    RunResults,
+    Status,
+    every_check,
+)
 from pytest_ninja.core.settings import Settings
 from pytest_ninja.levels import BY_ID, kata_for_file
 
@@ -124,6 +131,7 @@ def check_data(item: KataCheck, report: pytest.TestReport) -> dict:
         "status": check.status.value,
         "lines": list(check.lines),
         "phase": check.phase,
+        "mistake": check.mistake.as_data() if check.mistake else None,
         "path": part.path,
         "line": part.line,
         "digest": part.digest,
@@ -133,7 +141,13 @@ def check_data(item: KataCheck, report: pytest.TestReport) -> dict:
 
 def check_from_data(data: dict) -> tuple[Path, KataResult]:
     """The folder and the one-check result a report's data stands for."""
-    check = CheckResult(data["output"], Status(data["status"]), tuple(data["lines"]), data["phase"])
+    check = CheckResult(
+        data["output"],
+        Status(data["status"]),
+        tuple(data["lines"]),
+        data["phase"],
+        mistake=Mistake.from_data(data.get("mistake")),
+    )
     kata = BY_ID[data["kata"]]
     result = KataResult(
         kata, {check.output: check}, data["duration"], data["path"], data["line"], data["digest"]

@@ -22,16 +22,22 @@ def _problem(kata: Kata, phase: str, seed: int | None = None):
     return problem(kata, phase, seed)
 
 
-def _specific(*args):
+def _specific(suspect):
     from pytest_ninja.levels.mlp.mistakes import specific
 
-    return specific(*args)
+    return specific(suspect)
 
 
-def _located(*args):
+def _located(suspect):
     from pytest_ninja.levels.mlp.mistakes import located
 
-    return located(*args)
+    return located(suspect)
+
+
+def _slips(kata: Kata):
+    from pytest_ninja.levels.mlp.mistakes import slips
+
+    return slips(kata)
 
 
 LEVEL = register(
@@ -45,7 +51,7 @@ LEVEL = register(
         hints=HINTS_OF_LEVEL,
         shape_of=katas.shape_of,
         sizes=katas.SIZES,
-        mistakes=Mistakes(_specific, _located),
+        mistakes=Mistakes(_specific, _located, _slips),
         literals=(32,),
         hard_wired_words="numbers hard-wired to it (32, 64)",
         extras={

@@ -7,11 +7,17 @@ without paying for an import. Names are the lecture's: a kata's inputs are forwa
 A kata's *frontier* names the forward tensors whose upstream gradient flows into it; the
 grader injects reference (lecture phase) or random (stress phase) gradients there. `loss` as a
 frontier means the kata starts at the loss, so its upstream gradient is 1.
+
+A kata's *backward* is its backward pass, in the order the lecture computes it: each gradient
+with the gradients it is computed from and the step in a few words. The atoms' katas (01-11)
+return every gradient they compute; the fused ones (13, 14) compute some on the way without
+returning them (dbnraw; dlogits, dh, dhpreact, dhprebn, dembcat), and the grader places a
+mistake between those.
 """
 
 from __future__ import annotations
 
-from pytest_ninja.core.level import Kata
+from pytest_ninja.core.level import Kata, Step
 
 KATAS: tuple[Kata, ...] = (
     Kata(
@@ -23,6 +29,7 @@ KATAS: tuple[Kata, ...] = (
         inputs=("logprobs", "Yb", "n"),
         outputs=("dlogprobs",),
         frontier=("loss",),
+        backward=(Step("dlogprobs", (), "the loss: a mean over the targets"),),
     ),
     Kata(
         number=2,
@@ -33,6 +40,7 @@ KATAS: tuple[Kata, ...] = (
         inputs=("probs", "dlogprobs"),
         outputs=("dprobs",),
         frontier=("logprobs",),
+        backward=(Step("dprobs", ("dlogprobs",), "log"),),
     ),
     Kata(
         number=3,
@@ -47,6 +55,11 @@ KATAS: tuple[Kata, ...] = (
         inputs=("counts", "counts_sum", "counts_sum_inv", "dprobs"),
         outputs=("dcounts_sum_inv", "dcounts_sum", "dcounts"),
         frontier=("probs",),
+        backward=(
+            Step("dcounts_sum_inv", ("dprobs",), "probs = counts * counts_sum_inv"),
+            Step("dcounts_sum", ("dcounts_sum_inv",), "counts_sum**-1"),
+            Step("dcounts", ("dprobs", "dcounts_sum"), "both uses of counts"),
+        ),
     ),
     Kata(
         number=4,
@@ -57,6 +70,7 @@ KATAS: tuple[Kata, ...] = (
         inputs=("norm_logits", "counts", "dcounts"),
         outputs=("dnorm_logits",),
         frontier=("counts",),
+        backward=(Step("dnorm_logits", ("dcounts",), "exp"),),
     ),
     Kata(
         number=5,
@@ -71,6 +85,10 @@ KATAS: tuple[Kata, ...] = (
         outputs=("dlogit_maxes", "dlogits"),
         scale_from=(("dlogit_maxes", "dnorm_logits"),),  # ~0 for the loss: softmax ignores shifts
         frontier=("norm_logits",),
+        backward=(
+            Step("dlogit_maxes", ("dnorm_logits",), "norm_logits = logits - logit_maxes"),
+            Step("dlogits", ("dnorm_logits", "dlogit_maxes"), "both uses of logits"),
+        ),
     ),
     Kata(
         number=6,
@@ -81,6 +99,11 @@ KATAS: tuple[Kata, ...] = (
         inputs=("h", "W2", "b2", "dlogits"),
         outputs=("dh", "dW2", "db2"),
         frontier=("logits",),
+        backward=(
+            Step("dh", ("dlogits",), "the output layer"),
+            Step("dW2", ("dlogits",), "the output layer"),
+            Step("db2", ("dlogits",), "the output layer"),
+        ),
     ),
     Kata(
         number=7,
@@ -91,6 +114,7 @@ KATAS: tuple[Kata, ...] = (
         inputs=("hpreact", "h", "dh"),
         outputs=("dhpreact",),
         frontier=("h",),
+        backward=(Step("dhpreact", ("dh",), "tanh"),),
     ),
     Kata(
         number=8,
@@ -101,6 +125,11 @@ KATAS: tuple[Kata, ...] = (
         inputs=("bngain", "bnraw", "bnbias", "dhpreact"),
         outputs=("dbngain", "dbnbias", "dbnraw"),
         frontier=("hpreact",),
+        backward=(
+            Step("dbngain", ("dhpreact",), "the gain"),
+            Step("dbnbias", ("dhpreact",), "the bias"),
+            Step("dbnraw", ("dhpreact",), "the gain"),
+        ),
     ),
     Kata(
         number=9,
@@ -118,6 +147,14 @@ KATAS: tuple[Kata, ...] = (
         inputs=("hprebn", "bnmeani", "bndiff", "bndiff2", "bnvar", "bnvar_inv", "n", "dbnraw"),
         outputs=("dbnvar_inv", "dbnvar", "dbndiff2", "dbndiff", "dbnmeani", "dhprebn"),
         frontier=("bnraw",),
+        backward=(
+            Step("dbnvar_inv", ("dbnraw",), "bnraw = bndiff * bnvar_inv"),
+            Step("dbnvar", ("dbnvar_inv",), "bnvar_inv = (bnvar + 1e-5)**-0.5"),
+            Step("dbndiff2", ("dbnvar",), "the variance's sum, with Bessel's 1/(n-1)"),
+            Step("dbndiff", ("dbnraw", "dbndiff2"), "both uses of bndiff"),
+            Step("dbnmeani", ("dbndiff",), "bndiff = hprebn - bnmeani"),
+            Step("dhprebn", ("dbndiff", "dbnmeani"), "both uses of hprebn, with the mean's 1/n"),
+        ),
     ),
     Kata(
         number=10,
@@ -129,6 +166,11 @@ KATAS: tuple[Kata, ...] = (
         outputs=("dembcat", "dW1", "db1"),
         scale_from=(("db1", "dhprebn"),),  # ~0 for the loss: BatchNorm removes any shift
         frontier=("hprebn",),
+        backward=(
+            Step("dembcat", ("dhprebn",), "the hidden layer"),
+            Step("dW1", ("dhprebn",), "the hidden layer"),
+            Step("db1", ("dhprebn",), "the hidden layer"),
+        ),
     ),
     Kata(
         number=11,
@@ -142,6 +184,10 @@ KATAS: tuple[Kata, ...] = (
         inputs=("C", "Xb", "emb", "dembcat"),
         outputs=("demb", "dC"),
         frontier=("embcat",),
+        backward=(
+            Step("demb", ("dembcat",), "the view"),
+            Step("dC", ("demb",), "the embedding lookup"),
+        ),
     ),
     Kata(
         number=12,
@@ -152,6 +198,7 @@ KATAS: tuple[Kata, ...] = (
         inputs=("logits", "Yb", "n"),
         outputs=("dlogits",),
         frontier=("loss",),
+        backward=(Step("dlogits", (), "cross-entropy"),),
     ),
     Kata(
         number=13,
@@ -168,6 +215,10 @@ KATAS: tuple[Kata, ...] = (
         inputs=("hprebn", "bngain", "bnvar_inv", "bnraw", "n", "dhpreact"),
         outputs=("dhprebn",),
         frontier=("hpreact",),
+        backward=(
+            Step("dbnraw", ("dhpreact",), "the gain"),
+            Step("dhprebn", ("dbnraw",), "the normalisation: the mean, the variance and eps"),
+        ),
     ),
     Kata(
         number=14,
@@ -209,6 +260,20 @@ KATAS: tuple[Kata, ...] = (
         outputs=("dC", "dW1", "db1", "dW2", "db2", "dbngain", "dbnbias"),
         scale_from=(("db1", "dhprebn"),),
         frontier=("loss",),
+        backward=(
+            Step("dlogits", (), "cross-entropy"),
+            Step("dW2", ("dlogits",), "the output layer"),
+            Step("db2", ("dlogits",), "the output layer"),
+            Step("dh", ("dlogits",), "the output layer"),
+            Step("dhpreact", ("dh",), "tanh"),
+            Step("dbngain", ("dhpreact",), "BatchNorm's gain"),
+            Step("dbnbias", ("dhpreact",), "BatchNorm's bias"),
+            Step("dhprebn", ("dhpreact",), "BatchNorm"),
+            Step("dW1", ("dhprebn",), "the hidden layer"),
+            Step("db1", ("dhprebn",), "the hidden layer"),
+            Step("dembcat", ("dhprebn",), "the hidden layer"),
+            Step("dC", ("dembcat",), "the embedding"),
+        ),
     ),
 )
 
