@@ -62,8 +62,8 @@ DBNVAR_WITHOUT_EPS = (
     "-0.5 * (bnvar + 1e-5)**-1.5 * dbnvar_inv; eps matters where a variance is as small as eps"
 )
 EVERY_ENTRY = (
-    "the -1 is applied at every entry: the loss picks only the targets, so it belongs only "
-    "at [range(n), Yb]"
+    "the -1 (or -1/n) is applied at every entry: the loss picks only the targets, so it "
+    "belongs only at [range(n), Yb]"
 )
 TARGETS_ONLY = "wrong only at the target positions (Yb): check the -1 (or -1/n) there"
 
