@@ -7,7 +7,10 @@ the lecture's loss), that the failure names the stress phase. Every check a case
 under `fails` must pass. Correct alternatives list nothing: all their checks must pass.
 
 A case may also say, as data, the kind of mistake its failing checks must carry (`mistake`,
-`CheckResult.mistake.kind`) and, for a fused kata, what its `where:` line must say.
+`CheckResult.mistake.kind`) and, for a fused kata, what its `where:` line must say; and, for a
+mistake only one of the stress phase's fragile batches catches with the margin, which one
+(`regime`: `stress-eps`, `stress-saturated`, `stress-small`; `test_margin.py` measures it
+there, and a case that also names the stress `phase` must be reported in that batch).
 
 Shared by `test_mistakes.py` (the plugin end to end, and the grading core case by case) and
 `test_margin.py` (how far every answer sits from the tolerance, over many stress seeds).
@@ -22,6 +25,7 @@ from pytest_ninja.core.level import Kata
 from pytest_ninja.levels import BY_ID
 
 VALUES, SHAPE, DTYPE, TYPE, ERROR = "values", "shape", "dtype", "type", "error"
+NONFINITE = "nonfinite"
 
 # What the first line of a failed check's message must contain, by reason.
 FIRST_LINE_SAYS = {
@@ -30,6 +34,7 @@ FIRST_LINE_SAYS = {
     DTYPE: "return float32 or float64",
     TYPE: "must be a tensor",
     ERROR: "raised",
+    NONFINITE: "a division by zero or an overflow",
 }
 
 
@@ -50,6 +55,7 @@ class Case:
     # "earlier" when it follows from another failing check computed before it
     mistake: str = ""
     where: str = ""  # what a fused kata's `where:` line says in every failing value check
+    regime: str = ""  # the stress batch that catches it with the margin (default: `stress`)
 
     @property
     def kata(self) -> Kata:
@@ -79,7 +85,9 @@ def _src(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 
 
-def wrong(id, kata_id, source, fails, phase=None, says="", lucky=(), mistake="", where=""):
+def wrong(
+    id, kata_id, source, fails, phase=None, says="", lucky=(), mistake="", where="", regime=""
+):
     return Case(
         f"wrong_{id}",
         kata_id,
@@ -90,6 +98,7 @@ def wrong(id, kata_id, source, fails, phase=None, says="", lucky=(), mistake="",
         tuple(lucky),
         mistake,
         where,
+        regime,
     )
 
 
@@ -98,6 +107,7 @@ def right(id, kata_id, source):
 
 
 STRESS = "stress"
+EPS, SATURATED, SMALL = "stress-eps", "stress-saturated", "stress-small"
 
 WRONG: tuple[Case, ...] = (
     # ---- 01 backward_loss ----
@@ -173,6 +183,18 @@ WRONG: tuple[Case, ...] = (
         """,
         {"dprobs": TYPE},
         says="numpy",
+    ),
+    wrong(
+        "log_with_an_epsilon",
+        "02_backward_log",
+        """
+        def backward_log(probs, dlogprobs):
+            return dlogprobs / (probs + 1e-8)  # "never divide by zero"
+        """,
+        {"dprobs": VALUES},
+        phase=STRESS,
+        mistake="phase-only",
+        regime=SATURATED,
     ),
     # ---- 03 backward_normalize ----
     wrong(
@@ -486,6 +508,46 @@ WRONG: tuple[Case, ...] = (
         lucky=["dbnmeani"],
         mistake="constant-factor",
     ),  # the wrong term is 2 * bndiff * ..., and bndiff sums to 0
+    wrong(
+        "dbnvar_without_eps",
+        "09_backward_bn_stats",
+        """
+        def backward_bn_stats(hprebn, bnmeani, bndiff, bndiff2, bnvar, bnvar_inv, n, dbnraw):
+            dbnvar_inv = (bndiff * dbnraw).sum(0, keepdim=True)
+            dbnvar = -0.5 * bnvar**-1.5 * dbnvar_inv  # the + 1e-5 dropped
+            dbndiff2 = 1.0 / (n - 1) * dbnvar.expand_as(bndiff2)
+            dbndiff = bnvar_inv * dbnraw + 2 * bndiff * dbndiff2
+            dbnmeani = -dbndiff.sum(0, keepdim=True)
+            dhprebn = dbndiff + 1.0 / n * dbnmeani
+            return {"dbnvar_inv": dbnvar_inv, "dbnvar": dbnvar, "dbndiff2": dbndiff2,
+                    "dbndiff": dbndiff, "dbnmeani": dbnmeani, "dhprebn": dhprebn}
+        """,
+        {"dbnvar": VALUES, "dbndiff2": VALUES, "dbndiff": VALUES, "dhprebn": VALUES},
+        phase=STRESS,
+        lucky=["dbnmeani"],
+        mistake="eps-dropped",
+        regime=EPS,
+    ),
+    wrong(
+        "dbnvar_with_eps_in_one_factor_only",
+        "09_backward_bn_stats",
+        """
+        def backward_bn_stats(hprebn, bnmeani, bndiff, bndiff2, bnvar, bnvar_inv, n, dbnraw):
+            dbnvar_inv = (bndiff * dbnraw).sum(0, keepdim=True)
+            dbnvar = -0.5 * bnvar_inv / bnvar * dbnvar_inv  # (bnvar + 1e-5)**-1.5, eps half gone
+            dbndiff2 = 1.0 / (n - 1) * dbnvar.expand_as(bndiff2)
+            dbndiff = bnvar_inv * dbnraw + 2 * bndiff * dbndiff2
+            dbnmeani = -dbndiff.sum(0, keepdim=True)
+            dhprebn = dbndiff + 1.0 / n * dbnmeani
+            return {"dbnvar_inv": dbnvar_inv, "dbnvar": dbnvar, "dbndiff2": dbndiff2,
+                    "dbndiff": dbndiff, "dbnmeani": dbnmeani, "dhprebn": dhprebn}
+        """,
+        {"dbnvar": VALUES, "dbndiff2": VALUES, "dbndiff": VALUES, "dhprebn": VALUES},
+        phase=STRESS,
+        lucky=["dbnmeani"],
+        mistake="eps-dropped",
+        regime=EPS,
+    ),
     # ---- 10 backward_linear1 ----
     wrong(
         "db1_zero",
@@ -618,6 +680,20 @@ WRONG: tuple[Case, ...] = (
         {"dlogits": VALUES},
         mistake="every-entry",
     ),
+    wrong(
+        "cross_entropy_softmax_without_the_max",
+        "12_backward_cross_entropy",
+        """
+        def backward_cross_entropy(logits, Yb, n):
+            counts = logits.exp()  # no max subtracted: exp(100) overflows float32
+            dlogits = counts / counts.sum(1, keepdim=True)
+            dlogits[range(n), Yb] -= 1
+            return dlogits / n
+        """,
+        {"dlogits": NONFINITE},
+        phase=STRESS,
+        regime=SATURATED,
+    ),
     # ---- 13 backward_batchnorm ----
     wrong(
         "batchnorm_textbook_without_bessel",
@@ -642,6 +718,50 @@ WRONG: tuple[Case, ...] = (
         {"dhprebn": VALUES},
         mistake="batchnorm-without-gain",
         where="the mistake is between dhpreact and dbnraw (the gain)",
+    ),
+    wrong(
+        "batchnorm_recomputed_without_eps",
+        "13_backward_batchnorm",
+        """
+        def backward_batchnorm(hprebn, bngain, bnvar_inv, bnraw, n, dhpreact):
+            inv = hprebn.var(0, keepdim=True, unbiased=True) ** -0.5  # the + 1e-5 dropped
+            raw = (hprebn - hprebn.mean(0, keepdim=True)) * inv
+            return bngain * inv / n * (
+                n * dhpreact - dhpreact.sum(0) - n / (n - 1) * raw * (dhpreact * raw).sum(0))
+        """,
+        {"dhprebn": VALUES},
+        phase=STRESS,
+        mistake="eps-dropped",
+        regime=EPS,
+    ),
+    wrong(
+        "batchnorm_as_steps_without_eps",
+        "13_backward_batchnorm",
+        """
+        def backward_batchnorm(hprebn, bngain, bnvar_inv, bnraw, n, dhpreact):
+            dbnraw = bngain * dhpreact
+            bndiff = hprebn - hprebn.mean(0, keepdim=True)
+            bnvar = hprebn.var(0, keepdim=True)
+            dbnvar = -0.5 * bnvar**-1.5 * (bndiff * dbnraw).sum(0, keepdim=True)  # no + 1e-5
+            dbndiff = bnvar_inv * dbnraw + 2 * bndiff * dbnvar / (n - 1)
+            return dbndiff - dbndiff.sum(0, keepdim=True) / n
+        """,
+        {"dhprebn": VALUES},
+        phase=STRESS,
+        mistake="eps-dropped",
+        regime=EPS,
+    ),
+    wrong(
+        "batchnorm_bessel_as_n_plus_1_over_n",
+        "13_backward_batchnorm",
+        """
+        def backward_batchnorm(hprebn, bngain, bnvar_inv, bnraw, n, dhpreact):
+            return bngain * bnvar_inv / n * (  # (n+1)/n where n/(n-1) belongs
+                n * dhpreact - dhpreact.sum(0) - (n + 1) / n * bnraw * (dhpreact * bnraw).sum(0))
+        """,
+        {"dhprebn": VALUES},
+        mistake="bessel-as-n-plus-1",
+        regime=SMALL,
     ),
     # ---- 14 backward_mlp ----
     wrong(
@@ -860,6 +980,104 @@ WRONG: tuple[Case, ...] = (
         lucky=["db1"],
         mistake="batchnorm-without-gain",
         where="the mistake is between dhpreact and dhprebn (BatchNorm)",
+    ),
+    wrong(
+        "mlp_batchnorm_steps_without_eps",
+        "14_backward_mlp",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def backward_mlp(Xb, Yb, C, W1, b1, W2, b2, bngain, bnbias, emb, embcat, hprebn,
+                         bnvar_inv, bnraw, h, logits, n):
+            dlogits = F.softmax(logits, 1)
+            dlogits[range(n), Yb] -= 1
+            dlogits /= n
+            dhpreact = (1.0 - h**2) * (dlogits @ W2.T)
+            dbnraw = bngain * dhpreact
+            bndiff = hprebn - hprebn.mean(0, keepdim=True)
+            bnvar = hprebn.var(0, keepdim=True)
+            dbnvar = -0.5 * bnvar**-1.5 * (bndiff * dbnraw).sum(0, keepdim=True)  # no + 1e-5
+            dbndiff = bnvar_inv * dbnraw + 2 * bndiff * dbnvar / (n - 1)
+            dhprebn = dbndiff - dbndiff.mean(0, keepdim=True)
+            dC = torch.zeros_like(C)
+            dC.index_add_(0, Xb.view(-1), (dhprebn @ W1.T).view(-1, C.shape[1]))
+            return {"dC": dC, "dW1": embcat.T @ dhprebn, "db1": dhprebn.sum(0),
+                    "dW2": h.T @ dlogits, "db2": dlogits.sum(0),
+                    "dbngain": (bnraw * dhpreact).sum(0, keepdim=True),
+                    "dbnbias": dhpreact.sum(0, keepdim=True)}
+        """,
+        {"dC": VALUES, "dW1": VALUES},
+        phase=STRESS,
+        lucky=["db1"],
+        mistake="eps-dropped",
+        where="the mistake is between dhpreact and dhprebn (BatchNorm)",
+        regime=EPS,
+    ),
+    wrong(
+        "mlp_bessel_as_n_plus_1_over_n",
+        "14_backward_mlp",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def backward_mlp(Xb, Yb, C, W1, b1, W2, b2, bngain, bnbias, emb, embcat, hprebn,
+                         bnvar_inv, bnraw, h, logits, n):
+            dlogits = F.softmax(logits, 1)
+            dlogits[range(n), Yb] -= 1
+            dlogits /= n
+            dh = dlogits @ W2.T
+            dhpreact = (1.0 - h**2) * dh
+            dhprebn = bngain * bnvar_inv / n * (
+                n * dhpreact - dhpreact.sum(0) - (n + 1) / n * bnraw * (dhpreact * bnraw).sum(0))
+            dC = torch.zeros_like(C)
+            dC.index_add_(0, Xb.view(-1), (dhprebn @ W1.T).view(-1, C.shape[1]))
+            return {"dC": dC, "dW1": embcat.T @ dhprebn, "db1": dhprebn.sum(0),
+                    "dW2": h.T @ dlogits, "db2": dlogits.sum(0),
+                    "dbngain": (bnraw * dhpreact).sum(0, keepdim=True),
+                    "dbnbias": dhpreact.sum(0, keepdim=True)}
+        """,
+        {"dC": VALUES, "dW1": VALUES},
+        lucky=["db1"],
+        mistake="bessel-as-n-plus-1",
+        where="the mistake is between dhpreact and dhprebn (BatchNorm)",
+        regime=SMALL,
+    ),
+    wrong(
+        "mlp_softmax_without_the_max",
+        "14_backward_mlp",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def backward_mlp(Xb, Yb, C, W1, b1, W2, b2, bngain, bnbias, emb, embcat, hprebn,
+                         bnvar_inv, bnraw, h, logits, n):
+            counts = logits.exp()  # no max subtracted: exp(100) overflows float32
+            dlogits = counts / counts.sum(1, keepdim=True)
+            dlogits[range(n), Yb] -= 1
+            dlogits /= n
+            dh = dlogits @ W2.T
+            dhpreact = (1.0 - h**2) * dh
+            dhprebn = bngain * bnvar_inv / n * (
+                n * dhpreact - dhpreact.sum(0) - n / (n - 1) * bnraw * (dhpreact * bnraw).sum(0))
+            dC = torch.zeros_like(C)
+            dC.index_add_(0, Xb.view(-1), (dhprebn @ W1.T).view(-1, C.shape[1]))
+            return {"dC": dC, "dW1": embcat.T @ dhprebn, "db1": dhprebn.sum(0),
+                    "dW2": h.T @ dlogits, "db2": dlogits.sum(0),
+                    "dbngain": (bnraw * dhpreact).sum(0, keepdim=True),
+                    "dbnbias": dhpreact.sum(0, keepdim=True)}
+        """,
+        {
+            "dC": NONFINITE,
+            "dW1": NONFINITE,
+            "db1": NONFINITE,
+            "dW2": NONFINITE,
+            "db2": NONFINITE,
+            "dbngain": NONFINITE,
+            "dbnbias": NONFINITE,
+        },
+        phase=STRESS,
+        regime=SATURATED,
     ),
 )
 

@@ -58,6 +58,15 @@ LABELS = {
     "wrong_mlp_cross_entropy_minus_one_at_every_entry": {"dW2": "is applied at every entry"},
     "wrong_mlp_cross_entropy_without_the_targets": {"dW2": "wrong only at the target positions"},
     "wrong_mlp_batchnorm_without_gain": {"dW1": "bngain is missing"},
+    # caught only by the stress phase's fragile batches
+    "wrong_dbnvar_without_eps": {"dbnvar": "the + 1e-5 is dropped"},
+    "wrong_dbnvar_with_eps_in_one_factor_only": {"dbnvar": "the + 1e-5 is dropped"},
+    "wrong_batchnorm_recomputed_without_eps": {"dhprebn": "the variance's + 1e-5 is dropped"},
+    "wrong_batchnorm_as_steps_without_eps": {"dhprebn": "the + 1e-5 is dropped"},
+    "wrong_mlp_batchnorm_steps_without_eps": {"dW1": "the + 1e-5 is dropped", "dC": "1e-5"},
+    "wrong_batchnorm_bessel_as_n_plus_1_over_n": {"dhprebn": "written as (n+1)/n"},
+    "wrong_mlp_bessel_as_n_plus_1_over_n": {"dW1": "written as (n+1)/n"},
+    "wrong_log_with_an_epsilon": {"dprobs": "add nothing to a denominator"},
 }
 
 # Never the old "fix dC first": no kata-14 output is computed from another one it returns.
@@ -228,3 +237,36 @@ def test_grading_decides_on_a_verdicts_kind_and_strength_never_on_its_words(monk
     assert after == before
     where = [ln for ln in result.checks["dbngain"].lines if ln.startswith("where: ")]
     assert where and where[0].endswith("between dh and dhpreact (tanh)")
+
+
+@pytest.mark.parametrize(
+    "case_id, words",
+    [
+        (
+            "wrong_dbnvar_without_eps",
+            "failed in the stress phase, in a batch with a hidden unit of almost no variance "
+            "(1e-5, as small as BatchNorm's eps): BatchNorm's eps matters there",
+        ),
+        (
+            "wrong_cross_entropy_softmax_without_the_max",
+            "failed in the stress phase, in a batch of large logits (up to 100) where softmax "
+            "saturates: exp overflows float32 there",
+        ),
+        ("wrong_log_with_an_epsilon", "failed in the stress phase, in a batch of large logits"),
+    ],
+)
+def test_a_failure_in_a_fragile_batch_says_which_one_in_the_learners_words(
+    case_id, words, tmp_path
+):
+    from mistakes_table import BY_CASE
+
+    from pytest_ninja.core.grading import grade_file
+
+    case = BY_CASE[case_id]
+    path = tmp_path / case.filename
+    path.write_text(case.source)
+    result = grade_file(path, case.kata)
+    for out in case.fails:
+        check = result.checks[out]
+        assert check.phase == case.regime
+        assert any(line.startswith(words) for line in check.lines), check.lines

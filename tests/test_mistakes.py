@@ -32,14 +32,14 @@ def misjudgements(case: Case, verdicts: dict[str, tuple]) -> list[str]:
     """What is wrong with the grader's verdicts on a case; [] when it judged it right.
 
     `verdicts` maps each output to (passed / failed / todo, the check's message, the kind of
-    its mistake or None).
+    its mistake or None, the phase it failed in or None).
     """
     problems = []
     for out in case.kata.outputs:
         if out not in verdicts:
             problems.append(f"{out}: no verdict")
             continue
-        status, message, kind = verdicts[out]
+        status, message, kind, phase = verdicts[out]
         first = message.splitlines()[0] if message else ""
         if out not in case.fails:
             if status != PASSED:
@@ -56,6 +56,8 @@ def misjudgements(case: Case, verdicts: dict[str, tuple]) -> list[str]:
                 )
         if case.phase and f"failed in the {case.phase} phase" not in message:
             problems.append(f"{out} should fail in the {case.phase} phase: {message!r}")
+        if case.regime and case.phase and phase != case.regime:
+            problems.append(f"{out} should fail in the {case.regime} batch, not in {phase}")
         if reason == VALUES and case.mistake and kind not in (case.mistake, "earlier"):
             problems.append(f"{out}'s mistake should be {case.mistake!r}, not {kind!r}")
         where = [ln for ln in message.splitlines() if ln.startswith("where: ")]
@@ -152,7 +154,7 @@ def test_the_plugin_fails_every_wrong_answer_and_passes_every_alternative_in_one
             text = report.longreprtext if report is not None else ""
             data = getattr(report, "ninja_check", None) or {}
             kind = (data.get("mistake") or {}).get("kind")
-            verdicts[out] = (shown[node], text, kind)
+            verdicts[out] = (shown[node], text, kind, data.get("phase"))
         misjudged += [f"{case.id}: {p}" for p in misjudgements(case, verdicts)]
 
     assert not misjudged, "misjudged cases:\n" + "\n".join(misjudged)
@@ -170,7 +172,7 @@ def _graded(case: Case, tmp_path: Path) -> dict[str, tuple[str, str]]:
     path.write_text(case.source, encoding="utf-8")
     result = grade_file(path, case.kata)
     return {
-        out: (STATUS_WORDS[c.status], c.message, c.mistake.kind if c.mistake else None)
+        out: (STATUS_WORDS[c.status], c.message, c.mistake.kind if c.mistake else None, c.phase)
         for out, c in result.checks.items()
     }
 
