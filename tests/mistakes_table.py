@@ -6,6 +6,12 @@ for mistakes that only the stress phase can catch (a hard-wired 32, a gradient t
 the lecture's loss), that the failure names the stress phase. Every check a case does not list
 under `fails` must pass. Correct alternatives list nothing: all their checks must pass.
 
+A case may also say, as data, the kind of mistake its failing checks must carry (`mistake`,
+`CheckResult.mistake.kind`) and, for a fused kata, what its `where:` line must say; and, for a
+mistake only one of the stress phase's fragile batches catches with the margin, which one
+(`regime`: `stress-eps`, `stress-saturated`, `stress-small`; `test_margin.py` measures it
+there, and a case that also names the stress `phase` must be reported in that batch).
+
 Shared by `test_mistakes.py` (the plugin end to end, and the grading core case by case) and
 `test_margin.py` (how far every answer sits from the tolerance, over many stress seeds).
 """
@@ -19,6 +25,7 @@ from pytest_ninja.core.level import Kata
 from pytest_ninja.levels import BY_ID
 
 VALUES, SHAPE, DTYPE, TYPE, ERROR = "values", "shape", "dtype", "type", "error"
+NONFINITE = "nonfinite"
 
 # What the first line of a failed check's message must contain, by reason.
 FIRST_LINE_SAYS = {
@@ -27,6 +34,7 @@ FIRST_LINE_SAYS = {
     DTYPE: "return float32 or float64",
     TYPE: "must be a tensor",
     ERROR: "raised",
+    NONFINITE: "a division by zero or an overflow",
 }
 
 
@@ -43,6 +51,11 @@ class Case:
     # checks a wrong answer passes only because its wrong term cancels (sums to ~0 over the
     # batch): they must pass, but they carry the wrong answer's rounding, not a correct one's
     lucky: tuple[str, ...] = ()
+    # the kind of mistake every failing value check carries (CheckResult.mistake.kind), or
+    # "earlier" when it follows from another failing check computed before it
+    mistake: str = ""
+    where: str = ""  # what a fused kata's `where:` line says in every failing value check
+    regime: str = ""  # the stress batch that catches it with the margin (default: `stress`)
 
     @property
     def kata(self) -> Kata:
@@ -72,8 +85,21 @@ def _src(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 
 
-def wrong(id, kata_id, source, fails, phase=None, says="", lucky=()):
-    return Case(f"wrong_{id}", kata_id, _src(source), dict(fails), phase, says, tuple(lucky))
+def wrong(
+    id, kata_id, source, fails, phase=None, says="", lucky=(), mistake="", where="", regime=""
+):
+    return Case(
+        f"wrong_{id}",
+        kata_id,
+        _src(source),
+        dict(fails),
+        phase,
+        says,
+        tuple(lucky),
+        mistake,
+        where,
+        regime,
+    )
 
 
 def right(id, kata_id, source):
@@ -81,6 +107,7 @@ def right(id, kata_id, source):
 
 
 STRESS = "stress"
+EPS, SATURATED, SMALL = "stress-eps", "stress-saturated", "stress-small"
 
 WRONG: tuple[Case, ...] = (
     # ---- 01 backward_loss ----
@@ -135,6 +162,7 @@ WRONG: tuple[Case, ...] = (
             return -torch.ones_like(logprobs) / n
         """,
         {"dlogprobs": VALUES},
+        mistake="every-entry",
     ),
     # ---- 02 backward_log ----
     wrong(
@@ -155,6 +183,18 @@ WRONG: tuple[Case, ...] = (
         """,
         {"dprobs": TYPE},
         says="numpy",
+    ),
+    wrong(
+        "log_with_an_epsilon",
+        "02_backward_log",
+        """
+        def backward_log(probs, dlogprobs):
+            return dlogprobs / (probs + 1e-8)  # "never divide by zero"
+        """,
+        {"dprobs": VALUES},
+        phase=STRESS,
+        mistake="phase-only",
+        regime=SATURATED,
     ),
     # ---- 03 backward_normalize ----
     wrong(
@@ -289,6 +329,18 @@ WRONG: tuple[Case, ...] = (
         {"dhpreact": DTYPE},
         says="float16",
     ),
+    wrong(
+        "tanh_applied_twice",
+        "07_backward_tanh",
+        """
+        import torch
+
+        def backward_tanh(hpreact, h, dh):
+            return (1.0 - torch.tanh(h) ** 2) * dh  # h is already tanh(hpreact)
+        """,
+        {"dhpreact": VALUES},
+        mistake="tanh-twice",
+    ),
     # ---- 08 backward_bn_affine ----
     wrong(
         "dbnbias_broadcast_not_summed",
@@ -421,6 +473,81 @@ WRONG: tuple[Case, ...] = (
         """,
         {"dbndiff2": VALUES, "dbndiff": VALUES, "dhprebn": VALUES},
     ),
+    wrong(
+        "dhprebn_mean_with_bessel",
+        "09_backward_bn_stats",
+        """
+        def backward_bn_stats(hprebn, bnmeani, bndiff, bndiff2, bnvar, bnvar_inv, n, dbnraw):
+            dbnvar_inv = (bndiff * dbnraw).sum(0, keepdim=True)
+            dbnvar = -0.5 * (bnvar + 1e-5) ** -1.5 * dbnvar_inv
+            dbndiff2 = 1.0 / (n - 1) * dbnvar.expand_as(bndiff2)
+            dbndiff = bnvar_inv * dbnraw + 2 * bndiff * dbndiff2
+            dbnmeani = -dbndiff.sum(0, keepdim=True)
+            dhprebn = dbndiff + 1.0 / (n - 1) * dbnmeani  # the mean's 1/n, not Bessel's
+            return {"dbnvar_inv": dbnvar_inv, "dbnvar": dbnvar, "dbndiff2": dbndiff2,
+                    "dbndiff": dbndiff, "dbnmeani": dbnmeani, "dhprebn": dhprebn}
+        """,
+        {"dhprebn": VALUES},
+        mistake="bessel-for-mean",
+    ),
+    wrong(
+        "dbnvar_coefficient_from_the_new_exponent",
+        "09_backward_bn_stats",
+        """
+        def backward_bn_stats(hprebn, bnmeani, bndiff, bndiff2, bnvar, bnvar_inv, n, dbnraw):
+            dbnvar_inv = (bndiff * dbnraw).sum(0, keepdim=True)
+            dbnvar = -1.5 * (bnvar + 1e-5) ** -1.5 * dbnvar_inv  # d(x**-0.5) is -0.5 x**-1.5
+            dbndiff2 = 1.0 / (n - 1) * dbnvar.expand_as(bndiff2)
+            dbndiff = bnvar_inv * dbnraw + 2 * bndiff * dbndiff2
+            dbnmeani = -dbndiff.sum(0, keepdim=True)
+            dhprebn = dbndiff + 1.0 / n * dbnmeani
+            return {"dbnvar_inv": dbnvar_inv, "dbnvar": dbnvar, "dbndiff2": dbndiff2,
+                    "dbndiff": dbndiff, "dbnmeani": dbnmeani, "dhprebn": dhprebn}
+        """,
+        {"dbnvar": VALUES, "dbndiff2": VALUES, "dbndiff": VALUES, "dhprebn": VALUES},
+        lucky=["dbnmeani"],
+        mistake="constant-factor",
+    ),  # the wrong term is 2 * bndiff * ..., and bndiff sums to 0
+    wrong(
+        "dbnvar_without_eps",
+        "09_backward_bn_stats",
+        """
+        def backward_bn_stats(hprebn, bnmeani, bndiff, bndiff2, bnvar, bnvar_inv, n, dbnraw):
+            dbnvar_inv = (bndiff * dbnraw).sum(0, keepdim=True)
+            dbnvar = -0.5 * bnvar**-1.5 * dbnvar_inv  # the + 1e-5 dropped
+            dbndiff2 = 1.0 / (n - 1) * dbnvar.expand_as(bndiff2)
+            dbndiff = bnvar_inv * dbnraw + 2 * bndiff * dbndiff2
+            dbnmeani = -dbndiff.sum(0, keepdim=True)
+            dhprebn = dbndiff + 1.0 / n * dbnmeani
+            return {"dbnvar_inv": dbnvar_inv, "dbnvar": dbnvar, "dbndiff2": dbndiff2,
+                    "dbndiff": dbndiff, "dbnmeani": dbnmeani, "dhprebn": dhprebn}
+        """,
+        {"dbnvar": VALUES, "dbndiff2": VALUES, "dbndiff": VALUES, "dhprebn": VALUES},
+        phase=STRESS,
+        lucky=["dbnmeani"],
+        mistake="eps-dropped",
+        regime=EPS,
+    ),
+    wrong(
+        "dbnvar_with_eps_in_one_factor_only",
+        "09_backward_bn_stats",
+        """
+        def backward_bn_stats(hprebn, bnmeani, bndiff, bndiff2, bnvar, bnvar_inv, n, dbnraw):
+            dbnvar_inv = (bndiff * dbnraw).sum(0, keepdim=True)
+            dbnvar = -0.5 * bnvar_inv / bnvar * dbnvar_inv  # (bnvar + 1e-5)**-1.5, eps half gone
+            dbndiff2 = 1.0 / (n - 1) * dbnvar.expand_as(bndiff2)
+            dbndiff = bnvar_inv * dbnraw + 2 * bndiff * dbndiff2
+            dbnmeani = -dbndiff.sum(0, keepdim=True)
+            dhprebn = dbndiff + 1.0 / n * dbnmeani
+            return {"dbnvar_inv": dbnvar_inv, "dbnvar": dbnvar, "dbndiff2": dbndiff2,
+                    "dbndiff": dbndiff, "dbnmeani": dbnmeani, "dhprebn": dhprebn}
+        """,
+        {"dbnvar": VALUES, "dbndiff2": VALUES, "dbndiff": VALUES, "dhprebn": VALUES},
+        phase=STRESS,
+        lucky=["dbnmeani"],
+        mistake="eps-dropped",
+        regime=EPS,
+    ),
     # ---- 10 backward_linear1 ----
     wrong(
         "db1_zero",
@@ -539,6 +666,34 @@ WRONG: tuple[Case, ...] = (
         """,
         {"dlogits": VALUES},
     ),
+    wrong(
+        "cross_entropy_minus_one_at_every_entry",
+        "12_backward_cross_entropy",
+        """
+        import torch.nn.functional as F
+
+        def backward_cross_entropy(logits, Yb, n):
+            dlogits = F.softmax(logits, 1)
+            dlogits -= 1  # only at the targets: dlogits[range(n), Yb] -= 1
+            return dlogits / n
+        """,
+        {"dlogits": VALUES},
+        mistake="every-entry",
+    ),
+    wrong(
+        "cross_entropy_softmax_without_the_max",
+        "12_backward_cross_entropy",
+        """
+        def backward_cross_entropy(logits, Yb, n):
+            counts = logits.exp()  # no max subtracted: exp(100) overflows float32
+            dlogits = counts / counts.sum(1, keepdim=True)
+            dlogits[range(n), Yb] -= 1
+            return dlogits / n
+        """,
+        {"dlogits": NONFINITE},
+        phase=STRESS,
+        regime=SATURATED,
+    ),
     # ---- 13 backward_batchnorm ----
     wrong(
         "batchnorm_textbook_without_bessel",
@@ -550,6 +705,7 @@ WRONG: tuple[Case, ...] = (
                 n * dhpreact - dhpreact.sum(0) - bnraw * (dhpreact * bnraw).sum(0))
         """,
         {"dhprebn": VALUES},
+        mistake="textbook-batchnorm",
     ),
     wrong(
         "batchnorm_without_gain",
@@ -560,6 +716,52 @@ WRONG: tuple[Case, ...] = (
                 n * dhpreact - dhpreact.sum(0) - n / (n - 1) * bnraw * (dhpreact * bnraw).sum(0))
         """,
         {"dhprebn": VALUES},
+        mistake="batchnorm-without-gain",
+        where="the mistake is between dhpreact and dbnraw (the gain)",
+    ),
+    wrong(
+        "batchnorm_recomputed_without_eps",
+        "13_backward_batchnorm",
+        """
+        def backward_batchnorm(hprebn, bngain, bnvar_inv, bnraw, n, dhpreact):
+            inv = hprebn.var(0, keepdim=True, unbiased=True) ** -0.5  # the + 1e-5 dropped
+            raw = (hprebn - hprebn.mean(0, keepdim=True)) * inv
+            return bngain * inv / n * (
+                n * dhpreact - dhpreact.sum(0) - n / (n - 1) * raw * (dhpreact * raw).sum(0))
+        """,
+        {"dhprebn": VALUES},
+        phase=STRESS,
+        mistake="eps-dropped",
+        regime=EPS,
+    ),
+    wrong(
+        "batchnorm_as_steps_without_eps",
+        "13_backward_batchnorm",
+        """
+        def backward_batchnorm(hprebn, bngain, bnvar_inv, bnraw, n, dhpreact):
+            dbnraw = bngain * dhpreact
+            bndiff = hprebn - hprebn.mean(0, keepdim=True)
+            bnvar = hprebn.var(0, keepdim=True)
+            dbnvar = -0.5 * bnvar**-1.5 * (bndiff * dbnraw).sum(0, keepdim=True)  # no + 1e-5
+            dbndiff = bnvar_inv * dbnraw + 2 * bndiff * dbnvar / (n - 1)
+            return dbndiff - dbndiff.sum(0, keepdim=True) / n
+        """,
+        {"dhprebn": VALUES},
+        phase=STRESS,
+        mistake="eps-dropped",
+        regime=EPS,
+    ),
+    wrong(
+        "batchnorm_bessel_as_n_plus_1_over_n",
+        "13_backward_batchnorm",
+        """
+        def backward_batchnorm(hprebn, bngain, bnvar_inv, bnraw, n, dhpreact):
+            return bngain * bnvar_inv / n * (  # (n+1)/n where n/(n-1) belongs
+                n * dhpreact - dhpreact.sum(0) - (n + 1) / n * bnraw * (dhpreact * bnraw).sum(0))
+        """,
+        {"dhprebn": VALUES},
+        mistake="bessel-as-n-plus-1",
+        regime=SMALL,
     ),
     # ---- 14 backward_mlp ----
     wrong(
@@ -592,6 +794,9 @@ WRONG: tuple[Case, ...] = (
         """,
         {"dC": VALUES, "dW1": VALUES},
         lucky=["db1"],
+        mistake="textbook-batchnorm",
+        where="dW2, db2, dbngain and dbnbias are right, dW1 and dC are not: the mistake is "
+        "between dhpreact and dhprebn (BatchNorm)",
     ),  # db1 is 0 either way: BatchNorm removes shifts
     wrong(
         "mlp_dC_indexed_assignment",
@@ -617,6 +822,7 @@ WRONG: tuple[Case, ...] = (
                     "dbnbias": dhpreact.sum(0, keepdim=True)}
         """,
         {"dC": VALUES},
+        mistake="repeated-rows",
     ),
     wrong(
         "mlp_cross_entropy_missing_1_over_n",
@@ -649,7 +855,230 @@ WRONG: tuple[Case, ...] = (
             "dbnbias": VALUES,
         },
         lucky=["db1"],
+        mistake="missing-1/n",
+        where="every gradient returned is wrong: the mistake is in dlogits (cross-entropy)",
     ),  # n times 0 is still 0: db1 passes, with n times the rounding
+    wrong(
+        "mlp_tanh_applied_twice",
+        "14_backward_mlp",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def backward_mlp(Xb, Yb, C, W1, b1, W2, b2, bngain, bnbias, emb, embcat, hprebn,
+                         bnvar_inv, bnraw, h, logits, n):
+            dlogits = F.softmax(logits, 1)
+            dlogits[range(n), Yb] -= 1
+            dlogits /= n
+            dh = dlogits @ W2.T
+            dhpreact = (1.0 - torch.tanh(h) ** 2) * dh  # h is already tanh(hpreact)
+            dhprebn = bngain * bnvar_inv / n * (
+                n * dhpreact - dhpreact.sum(0) - n / (n - 1) * bnraw * (dhpreact * bnraw).sum(0))
+            dC = torch.zeros_like(C)
+            dC.index_add_(0, Xb.view(-1), (dhprebn @ W1.T).view(-1, C.shape[1]))
+            return {"dC": dC, "dW1": embcat.T @ dhprebn, "db1": dhprebn.sum(0),
+                    "dW2": h.T @ dlogits, "db2": dlogits.sum(0),
+                    "dbngain": (bnraw * dhpreact).sum(0, keepdim=True),
+                    "dbnbias": dhpreact.sum(0, keepdim=True)}
+        """,
+        {"dC": VALUES, "dW1": VALUES, "dbngain": VALUES, "dbnbias": VALUES},
+        lucky=["db1"],
+        mistake="tanh-twice",
+        where="dW2 and db2 are right, dbngain, dbnbias, dW1 and dC are not: the mistake is "
+        "between dh and dhpreact (tanh)",
+    ),
+    wrong(
+        "mlp_cross_entropy_minus_one_at_every_entry",
+        "14_backward_mlp",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def backward_mlp(Xb, Yb, C, W1, b1, W2, b2, bngain, bnbias, emb, embcat, hprebn,
+                         bnvar_inv, bnraw, h, logits, n):
+            dlogits = (F.softmax(logits, 1) - 1) / n  # the -1 belongs at the targets
+            dh = dlogits @ W2.T
+            dhpreact = (1.0 - h**2) * dh
+            dhprebn = bngain * bnvar_inv / n * (
+                n * dhpreact - dhpreact.sum(0) - n / (n - 1) * bnraw * (dhpreact * bnraw).sum(0))
+            dC = torch.zeros_like(C)
+            dC.index_add_(0, Xb.view(-1), (dhprebn @ W1.T).view(-1, C.shape[1]))
+            return {"dC": dC, "dW1": embcat.T @ dhprebn, "db1": dhprebn.sum(0),
+                    "dW2": h.T @ dlogits, "db2": dlogits.sum(0),
+                    "dbngain": (bnraw * dhpreact).sum(0, keepdim=True),
+                    "dbnbias": dhpreact.sum(0, keepdim=True)}
+        """,
+        {
+            "dC": VALUES,
+            "dW1": VALUES,
+            "dW2": VALUES,
+            "db2": VALUES,
+            "dbngain": VALUES,
+            "dbnbias": VALUES,
+        },
+        lucky=["db1"],
+        mistake="every-entry",
+        where="every gradient returned is wrong: the mistake is in dlogits (cross-entropy)",
+    ),
+    wrong(
+        "mlp_cross_entropy_without_the_targets",
+        "14_backward_mlp",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def backward_mlp(Xb, Yb, C, W1, b1, W2, b2, bngain, bnbias, emb, embcat, hprebn,
+                         bnvar_inv, bnraw, h, logits, n):
+            dlogits = F.softmax(logits, 1) / n  # dlogits[range(n), Yb] -= 1 forgotten
+            dh = dlogits @ W2.T
+            dhpreact = (1.0 - h**2) * dh
+            dhprebn = bngain * bnvar_inv / n * (
+                n * dhpreact - dhpreact.sum(0) - n / (n - 1) * bnraw * (dhpreact * bnraw).sum(0))
+            dC = torch.zeros_like(C)
+            dC.index_add_(0, Xb.view(-1), (dhprebn @ W1.T).view(-1, C.shape[1]))
+            return {"dC": dC, "dW1": embcat.T @ dhprebn, "db1": dhprebn.sum(0),
+                    "dW2": h.T @ dlogits, "db2": dlogits.sum(0),
+                    "dbngain": (bnraw * dhpreact).sum(0, keepdim=True),
+                    "dbnbias": dhpreact.sum(0, keepdim=True)}
+        """,
+        {
+            "dC": VALUES,
+            "dW1": VALUES,
+            "dW2": VALUES,
+            "db2": VALUES,
+            "dbngain": VALUES,
+            "dbnbias": VALUES,
+        },
+        lucky=["db1"],
+        mistake="targets-only",
+        where="the mistake is in dlogits (cross-entropy), the first step",
+    ),
+    wrong(
+        "mlp_batchnorm_without_gain",
+        "14_backward_mlp",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def backward_mlp(Xb, Yb, C, W1, b1, W2, b2, bngain, bnbias, emb, embcat, hprebn,
+                         bnvar_inv, bnraw, h, logits, n):
+            dlogits = F.softmax(logits, 1)
+            dlogits[range(n), Yb] -= 1
+            dlogits /= n
+            dh = dlogits @ W2.T
+            dhpreact = (1.0 - h**2) * dh
+            dhprebn = bnvar_inv / n * (
+                n * dhpreact - dhpreact.sum(0) - n / (n - 1) * bnraw * (dhpreact * bnraw).sum(0))
+            dC = torch.zeros_like(C)
+            dC.index_add_(0, Xb.view(-1), (dhprebn @ W1.T).view(-1, C.shape[1]))
+            return {"dC": dC, "dW1": embcat.T @ dhprebn, "db1": dhprebn.sum(0),
+                    "dW2": h.T @ dlogits, "db2": dlogits.sum(0),
+                    "dbngain": (bnraw * dhpreact).sum(0, keepdim=True),
+                    "dbnbias": dhpreact.sum(0, keepdim=True)}
+        """,
+        {"dC": VALUES, "dW1": VALUES},
+        lucky=["db1"],
+        mistake="batchnorm-without-gain",
+        where="the mistake is between dhpreact and dhprebn (BatchNorm)",
+    ),
+    wrong(
+        "mlp_batchnorm_steps_without_eps",
+        "14_backward_mlp",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def backward_mlp(Xb, Yb, C, W1, b1, W2, b2, bngain, bnbias, emb, embcat, hprebn,
+                         bnvar_inv, bnraw, h, logits, n):
+            dlogits = F.softmax(logits, 1)
+            dlogits[range(n), Yb] -= 1
+            dlogits /= n
+            dhpreact = (1.0 - h**2) * (dlogits @ W2.T)
+            dbnraw = bngain * dhpreact
+            bndiff = hprebn - hprebn.mean(0, keepdim=True)
+            bnvar = hprebn.var(0, keepdim=True)
+            dbnvar = -0.5 * bnvar**-1.5 * (bndiff * dbnraw).sum(0, keepdim=True)  # no + 1e-5
+            dbndiff = bnvar_inv * dbnraw + 2 * bndiff * dbnvar / (n - 1)
+            dhprebn = dbndiff - dbndiff.mean(0, keepdim=True)
+            dC = torch.zeros_like(C)
+            dC.index_add_(0, Xb.view(-1), (dhprebn @ W1.T).view(-1, C.shape[1]))
+            return {"dC": dC, "dW1": embcat.T @ dhprebn, "db1": dhprebn.sum(0),
+                    "dW2": h.T @ dlogits, "db2": dlogits.sum(0),
+                    "dbngain": (bnraw * dhpreact).sum(0, keepdim=True),
+                    "dbnbias": dhpreact.sum(0, keepdim=True)}
+        """,
+        {"dC": VALUES, "dW1": VALUES},
+        phase=STRESS,
+        lucky=["db1"],
+        mistake="eps-dropped",
+        where="the mistake is between dhpreact and dhprebn (BatchNorm)",
+        regime=EPS,
+    ),
+    wrong(
+        "mlp_bessel_as_n_plus_1_over_n",
+        "14_backward_mlp",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def backward_mlp(Xb, Yb, C, W1, b1, W2, b2, bngain, bnbias, emb, embcat, hprebn,
+                         bnvar_inv, bnraw, h, logits, n):
+            dlogits = F.softmax(logits, 1)
+            dlogits[range(n), Yb] -= 1
+            dlogits /= n
+            dh = dlogits @ W2.T
+            dhpreact = (1.0 - h**2) * dh
+            dhprebn = bngain * bnvar_inv / n * (
+                n * dhpreact - dhpreact.sum(0) - (n + 1) / n * bnraw * (dhpreact * bnraw).sum(0))
+            dC = torch.zeros_like(C)
+            dC.index_add_(0, Xb.view(-1), (dhprebn @ W1.T).view(-1, C.shape[1]))
+            return {"dC": dC, "dW1": embcat.T @ dhprebn, "db1": dhprebn.sum(0),
+                    "dW2": h.T @ dlogits, "db2": dlogits.sum(0),
+                    "dbngain": (bnraw * dhpreact).sum(0, keepdim=True),
+                    "dbnbias": dhpreact.sum(0, keepdim=True)}
+        """,
+        {"dC": VALUES, "dW1": VALUES},
+        lucky=["db1"],
+        mistake="bessel-as-n-plus-1",
+        where="the mistake is between dhpreact and dhprebn (BatchNorm)",
+        regime=SMALL,
+    ),
+    wrong(
+        "mlp_softmax_without_the_max",
+        "14_backward_mlp",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def backward_mlp(Xb, Yb, C, W1, b1, W2, b2, bngain, bnbias, emb, embcat, hprebn,
+                         bnvar_inv, bnraw, h, logits, n):
+            counts = logits.exp()  # no max subtracted: exp(100) overflows float32
+            dlogits = counts / counts.sum(1, keepdim=True)
+            dlogits[range(n), Yb] -= 1
+            dlogits /= n
+            dh = dlogits @ W2.T
+            dhpreact = (1.0 - h**2) * dh
+            dhprebn = bngain * bnvar_inv / n * (
+                n * dhpreact - dhpreact.sum(0) - n / (n - 1) * bnraw * (dhpreact * bnraw).sum(0))
+            dC = torch.zeros_like(C)
+            dC.index_add_(0, Xb.view(-1), (dhprebn @ W1.T).view(-1, C.shape[1]))
+            return {"dC": dC, "dW1": embcat.T @ dhprebn, "db1": dhprebn.sum(0),
+                    "dW2": h.T @ dlogits, "db2": dlogits.sum(0),
+                    "dbngain": (bnraw * dhpreact).sum(0, keepdim=True),
+                    "dbnbias": dhpreact.sum(0, keepdim=True)}
+        """,
+        {
+            "dC": NONFINITE,
+            "dW1": NONFINITE,
+            "db1": NONFINITE,
+            "dW2": NONFINITE,
+            "db2": NONFINITE,
+            "dbngain": NONFINITE,
+            "dbnbias": NONFINITE,
+        },
+        phase=STRESS,
+        regime=SATURATED,
+    ),
 )
 
 RIGHT: tuple[Case, ...] = (

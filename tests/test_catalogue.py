@@ -69,3 +69,27 @@ def test_every_stub_is_exactly_what_its_catalogue_entry_makes(kata):
     assert (KATA_DIR / kata.filename).read_text() == made, (
         f"katas/{kata.filename} drifted from its catalogue entry: run `pytest-ninja stubs`"
     )
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=lambda k: k.id)
+def test_each_backward_pass_computes_every_output_once_from_gradients_before_it(kata):
+    assert kata.backward, "every kata lists its backward pass"
+    grads = [s.grad for s in kata.steps]
+    assert len(set(grads)) == len(grads)
+    assert set(kata.outputs) <= set(grads)
+    for i, step in enumerate(kata.steps):
+        for source in step.sources:
+            assert source in grads[:i] or source in kata.upstream, (kata.id, step.grad, source)
+        assert step.via, (kata.id, step.grad)
+    # what it computes on the way is a gradient of a forward tensor, never an input
+    assert not set(kata.internal) & set(kata.inputs)
+
+
+def test_kata_14s_backward_pass_is_the_lectures_from_dlogits_to_dC():
+    mlp = find("14")
+    assert [s.grad for s in mlp.steps] == (
+        "dlogits dW2 db2 dh dhpreact dbngain dbnbias dhprebn dW1 db1 dembcat dC".split()
+    )
+    assert mlp.internal == ("dlogits", "dh", "dhpreact", "dhprebn", "dembcat")
+    sources = {s.grad: s.sources for s in mlp.steps}
+    assert sources["dhpreact"] == ("dh",) and sources["dC"] == ("dembcat",)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from helpers import dojo
-from mistakes_table import CASES, FIRST_LINE_SAYS, RIGHT, WRONG, Case
+from mistakes_table import CASES, FIRST_LINE_SAYS, RIGHT, VALUES, WRONG, Case
 
 from pytest_ninja.core.grading import grade_file
 from pytest_ninja.core.result import Status
@@ -28,17 +28,18 @@ STATUS_WORDS = {Status.PASSED: PASSED, Status.FAILED: FAILED, Status.ERROR: FAIL
 STATUS_WORDS[Status.TODO] = "todo"
 
 
-def misjudgements(case: Case, verdicts: dict[str, tuple[str, str]]) -> list[str]:
+def misjudgements(case: Case, verdicts: dict[str, tuple]) -> list[str]:
     """What is wrong with the grader's verdicts on a case; [] when it judged it right.
 
-    `verdicts` maps each output to (passed / failed / todo, the check's message).
+    `verdicts` maps each output to (passed / failed / todo, the check's message, the kind of
+    its mistake or None, the phase it failed in or None).
     """
     problems = []
     for out in case.kata.outputs:
         if out not in verdicts:
             problems.append(f"{out}: no verdict")
             continue
-        status, message = verdicts[out]
+        status, message, kind, phase = verdicts[out]
         first = message.splitlines()[0] if message else ""
         if out not in case.fails:
             if status != PASSED:
@@ -55,6 +56,13 @@ def misjudgements(case: Case, verdicts: dict[str, tuple[str, str]]) -> list[str]
                 )
         if case.phase and f"failed in the {case.phase} phase" not in message:
             problems.append(f"{out} should fail in the {case.phase} phase: {message!r}")
+        if case.regime and case.phase and phase != case.regime:
+            problems.append(f"{out} should fail in the {case.regime} batch, not in {phase}")
+        if reason == VALUES and case.mistake and kind not in (case.mistake, "earlier"):
+            problems.append(f"{out}'s mistake should be {case.mistake!r}, not {kind!r}")
+        where = [ln for ln in message.splitlines() if ln.startswith("where: ")]
+        if reason == VALUES and case.where and not (where and case.where in where[0]):
+            problems.append(f"{out}'s where: line should say {case.where!r}: {where}")
     return problems
 
 
@@ -143,7 +151,10 @@ def test_the_plugin_fails_every_wrong_answer_and_passes_every_alternative_in_one
             if node not in shown:
                 continue
             report = reports.by_node.get(node)
-            verdicts[out] = (shown[node], report.longreprtext if report is not None else "")
+            text = report.longreprtext if report is not None else ""
+            data = getattr(report, "ninja_check", None) or {}
+            kind = (data.get("mistake") or {}).get("kind")
+            verdicts[out] = (shown[node], text, kind, data.get("phase"))
         misjudged += [f"{case.id}: {p}" for p in misjudgements(case, verdicts)]
 
     assert not misjudged, "misjudged cases:\n" + "\n".join(misjudged)
@@ -160,7 +171,10 @@ def _graded(case: Case, tmp_path: Path) -> dict[str, tuple[str, str]]:
     path.parent.mkdir()
     path.write_text(case.source, encoding="utf-8")
     result = grade_file(path, case.kata)
-    return {out: (STATUS_WORDS[c.status], c.message) for out, c in result.checks.items()}
+    return {
+        out: (STATUS_WORDS[c.status], c.message, c.mistake.kind if c.mistake else None, c.phase)
+        for out, c in result.checks.items()
+    }
 
 
 @pytest.mark.parametrize("case", WRONG, ids=[c.id for c in WRONG])

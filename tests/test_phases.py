@@ -92,3 +92,43 @@ def test_every_kata_gets_exactly_its_inputs_in_float32_or_int64():
                     assert isinstance(value, int)
                 else:
                     assert value.dtype in (torch.float32, torch.int64) and not value.requires_grad
+
+
+SEEDS = (None, *range(20), 2**31 - 1)
+
+
+def test_the_eps_batch_has_hidden_units_of_eps_level_variance_for_every_seed():
+    for seed in SEEDS:
+        c = phases.cache(phases.EPS, seed)
+        bnvar = c.tensors["bnvar"][0]
+        for j, variance in enumerate(phases.EPS_VARIANCES):
+            assert abs(bnvar[j].item() / variance - 1) < 1e-3, (seed, j)
+            assert abs(c.tensors["hprebn"][:, j].mean().item() - phases.EPS_MEAN) < 1e-6
+        assert bnvar[len(phases.EPS_VARIANCES) :].min() > 1e-2  # the others are normal
+
+
+def test_the_saturated_batch_overflows_an_unshifted_exp_and_keeps_probabilities_finite():
+    for seed in SEEDS:
+        t = phases.cache(phases.SATURATED, seed).tensors
+        logits, probs = t["logits"], t["probs"]
+        assert abs(logits.max().item() - phases.SATURATED_TOP) < 1e-3
+        assert torch.isinf(logits.float().exp()).any(), seed  # the unshifted exp overflows
+        assert (logits.max(1).values - logits.min(1).values).max() <= phases.SATURATED_GAP + 1
+        assert probs.float().min() > 1e-30 and (1 / probs.float()).isfinite().all(), seed
+        assert probs.max(1).values.mean() > 0.7  # saturated: most rows nearly one-hot
+
+
+def test_the_small_batch_has_4_rows_and_keeps_the_stress_batchs_properties():
+    for seed in SEEDS:
+        t = phases.cache(phases.SMALL, seed).tensors
+        assert t["Xb"].shape == (4, 3) and torch.equal(t["Xb"][0], t["Xb"][1])
+        assert (t["Xb"] != phases.STRESS_ABSENT_TOKEN).all()
+
+
+def test_every_stress_batch_has_its_own_sizes_and_random_upstream_gradients():
+    sizes = set()
+    for phase in phases.PHASES[1:]:
+        c = phases.cache(phase)
+        assert c.random_upstream and c.n not in (2, 3, 32)
+        sizes.add((c.n, c.tensors["W1"].shape[1]))
+    assert len(sizes) == len(phases.PHASES) - 1

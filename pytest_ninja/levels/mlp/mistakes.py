@@ -27,7 +27,6 @@ from pytest_ninja.core.diagnosis import (
     Suspect,
     Verdict,
     factor_verdict,
-    fits,
     verdict,
 )
 from pytest_ninja.core.level import Kata, Slip
@@ -62,8 +61,8 @@ DBNVAR_WITHOUT_EPS = (
     "-0.5 * (bnvar + 1e-5)**-1.5 * dbnvar_inv; eps matters where a variance is as small as eps"
 )
 EVERY_ENTRY = (
-    "the -1 is applied at every entry: the loss picks only the targets, so it belongs only "
-    "at [range(n), Yb]"
+    "the -1 (or -1/n) is applied at every entry: the loss picks only the targets, so it "
+    "belongs only at [range(n), Yb]"
 )
 TARGETS_ONLY = "wrong only at the target positions (Yb): check the -1 (or -1/n) there"
 
@@ -86,6 +85,16 @@ def _batchnorm_without_eps(v: dict) -> torch.Tensor:
     return _batchnorm(v, n / (n - 1), inv=inv, raw=raw)
 
 
+def _batchnorm_steps_without_eps(v: dict) -> torch.Tensor:
+    """Exercise 3 in the lecture's steps, dbnvar without its + 1e-5 (kata 09's slip)."""
+    d, n, hprebn, inv = v["dhpreact"], v["n"], v["hprebn"], v["bnvar_inv"]
+    dbnraw = v["bngain"] * d
+    bndiff = hprebn - hprebn.mean(0, keepdim=True)
+    dbnvar = -0.5 * hprebn.var(0, keepdim=True) ** -1.5 * (bndiff * dbnraw).sum(0, keepdim=True)
+    dbndiff = inv * dbnraw + 2 * bndiff * dbnvar / (n - 1)
+    return dbndiff - dbndiff.mean(0, keepdim=True)
+
+
 def _softmax(v: dict) -> torch.Tensor:
     return torch.softmax(v["logits"], 1)
 
@@ -94,6 +103,7 @@ _BATCHNORM_SLIPS = (
     ("textbook-batchnorm", TEXTBOOK_BATCHNORM, lambda v: _batchnorm(v, 1.0)),
     ("bessel-as-n-plus-1", BESSEL_AS_N_PLUS_1, lambda v: _batchnorm(v, (v["n"] + 1) / v["n"])),
     ("eps-dropped", BATCHNORM_WITHOUT_EPS, _batchnorm_without_eps),
+    ("eps-dropped", DBNVAR_WITHOUT_EPS, _batchnorm_steps_without_eps),
 )
 
 SLIPS: dict[str, tuple[Slip, ...]] = {
@@ -206,7 +216,7 @@ def branches(s: Suspect) -> Verdict | None:
     direct = first(s.inputs, s.problem.expected).double()
     rest = s.expected - direct
     found = _two_factors(s.got, direct, rest)
-    if found is None or not fits(s.got, found[0] * direct + found[1] * rest, s.scale):
+    if found is None or not s.fits(s.got, found[0] * direct + found[1] * rest):
         return None
     a, b = found
     if _near(a, 1.0) and _near(b, 0.0):

@@ -12,8 +12,9 @@ A dojo for Andrej Karpathy's lecture [Building makemore Part 4: Becoming a Backp
 Ninja]({VIDEO}). Each kata below is one piece of the MLP's backward pass: a function whose
 body you write. Replace `raise NotImplementedError` with your backward pass and run the cell:
 the `%%kata NN` at its top defines the function and grades it against autograd, gradient by
-gradient, in two phases (the lecture's batch, then another batch size with random upstream
-gradients), under `torch.no_grad()`. A wrong gradient gets the lecture's `cmp` line, the
+gradient, in two phases (the lecture's batch; then the stress phase: other batch sizes with
+random upstream gradients, and batches where eps, saturated logits or a batch of 4 matter),
+under `torch.no_grad()`. A wrong gradient gets the lecture's `cmp` line, the
 likely mistake, the worst entry and, for a matrix, a picture of where it is wrong.
 """
 
