@@ -5,13 +5,13 @@ computed, each naming the gradients it is computed from (`Kata.steps`). Two ques
 answered from it, never from the order of a kata's returned keys:
 
 - which wrong output comes *before* another in the backward pass, so that the diagnosis can
-  say "fix dbndiff2 first" only about a gradient the other one is really computed from
+  say "fix X first" only about a gradient the other one is really computed from
   (`earlier_outputs`);
-- for a fused kata (one that computes gradients it does not return: kata 14 returns the
-  parameters' gradients, not dh, dhpreact or dhprebn), between which intermediate gradients the
-  first mistake lies (`localise`). A right output says its sources were right (dW2 right means
-  dlogits was, one mistake at a time); a wrong output says a step on its way is wrong; the
-  mistake is in a step every wrong output depends on and no right one does.
+- for a fused kata (one that computes gradients it does not return, such as a whole network
+  returning only its parameters' gradients), between which intermediate gradients the first
+  mistake lies (`localise`). A right output says its sources were right (one mistake at a
+  time); a wrong output says a step on its way is wrong; the mistake is in a step every wrong
+  output depends on and no right one does.
 
 Plain data over `core.level`'s types: no torch, no level.
 """
@@ -57,7 +57,8 @@ def earlier_outputs(kata: Kata, out: str) -> tuple[str, ...]:
 
 def informative(kata: Kata, out: str) -> bool:
     """Whether a right `out` says anything about its sources: not one whose reference is ~0
-    whatever its sources are (db1 behind BatchNorm is 0 for any dhprebn a BatchNorm gives)."""
+    whatever its sources are (`Kata.scale_from`: a bias behind a normalisation that removes
+    any shift is 0 for any gradient the normalisation passes back)."""
     return kata.scale_source(out) is None
 
 

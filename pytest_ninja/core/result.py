@@ -84,9 +84,9 @@ class Comparison:
 class Mistake:
     """The likely mistake behind a wrong gradient, as data; the check's `likely:` line says it.
 
-    `kind` names it for code (`"sign"`, `"missing-1/n"`, `"tanh-twice"`, `"earlier"`,
+    `kind` names it for code (`"sign"`, `"missing-1/n"`, `"constant-factor"`, `"earlier"`,
     `"no-fit"`, ...: `core.diagnosis` lists the core's, a level adds its own); `params` are its
-    figures and names (`(("factor", 1.7),)`, `(("at", "dbndiff2"),)`); for a kata that computes
+    figures and names (`(("factor", 1.7),)`, `(("at", "d<tensor>"),)`); for a kata that computes
     gradients on the way to the ones it returns, `between` is where in the backward pass the
     first mistake lies: the last gradient known right (None: the kata's start) and the first
     one wrong.
