@@ -31,6 +31,7 @@ ENTRY = """\
         inputs=("logits", "probs", "dprobs"),
         outputs=("dlogits",),
         frontier=("probs",),
+        backward=(Step("dlogits", ("dprobs",), "softmax"),),
     ),
 """
 HINTS = """\

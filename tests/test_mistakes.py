@@ -187,3 +187,36 @@ def test_a_wrong_answer_fails_the_checks_it_gets_wrong_and_passes_the_rest(case,
 def test_a_correct_alternative_passes_every_check(case, tmp_path):
     problems = misjudgements(case, _graded(case, tmp_path))
     assert not problems, "\n".join(problems)
+
+
+# named only since the diagnosis follows the backward pass and the stress phase has its
+# fragile batches: by a new rule (a `mistake` kind) or caught only in one batch (`regime`)
+NEW_RULES_AND_BATCHES = (
+    "wrong_tanh_applied_twice",
+    "wrong_dhprebn_mean_with_bessel",
+    "wrong_dbnvar_coefficient_from_the_new_exponent",
+    "wrong_cross_entropy_minus_one_at_every_entry",
+    "wrong_mlp_tanh_applied_twice",
+    "wrong_mlp_cross_entropy_minus_one_at_every_entry",
+    "wrong_mlp_cross_entropy_without_the_targets",
+    "wrong_mlp_batchnorm_without_gain",
+    "wrong_log_with_an_epsilon",
+    "wrong_dbnvar_without_eps",
+    "wrong_dbnvar_with_eps_in_one_factor_only",
+    "wrong_cross_entropy_softmax_without_the_max",
+    "wrong_batchnorm_recomputed_without_eps",
+    "wrong_batchnorm_as_steps_without_eps",
+    "wrong_batchnorm_bessel_as_n_plus_1_over_n",
+    "wrong_mlp_batchnorm_steps_without_eps",
+    "wrong_mlp_bessel_as_n_plus_1_over_n",
+    "wrong_mlp_softmax_without_the_max",
+)
+
+
+def test_the_table_holds_the_mistakes_the_new_rules_and_batches_name():
+    wrong = {c.id: c for c in WRONG}
+    assert len(NEW_RULES_AND_BATCHES) >= 10
+    for case_id in NEW_RULES_AND_BATCHES:
+        assert wrong[case_id].mistake or wrong[case_id].regime, case_id
+    regimes = {wrong[c].regime for c in NEW_RULES_AND_BATCHES}
+    assert {"stress-eps", "stress-saturated", "stress-small"} <= regimes

@@ -326,3 +326,16 @@ def test_the_first_rule_that_fits_wins():
     )
     assert d.constant_factor(s) is not None
     assert d.diagnose(s).kind == "earlier"
+
+
+def test_where_a_few_entries_dwarf_the_rest_the_small_ones_must_fit_too():
+    # in the saturated batch dprobs = dlogprobs / probs spans ~1 to ~1e21: an epsilon in the
+    # denominator is within 1e-3 of that scale everywhere, yet it is not dlogprobs passed on
+    p = problem("02_backward_log", caches.SATURATED)
+    v = inputs64(p)
+    got = v["dlogprobs"] / (v["probs"] + 1e-8)
+    scale = p.scale["dprobs"]
+    assert (got - v["dlogprobs"]).abs().max() <= d.MATCH * scale  # the scale alone: "fits"
+    s = suspect("02_backward_log", "dprobs", got, caches.SATURATED)
+    assert d.upstream_as_is(s) is None and d.constant_factor(s) is None
+    assert d.diagnose(s).kind == "phase-only"

@@ -5,12 +5,11 @@ computed, each naming the gradients it is computed from (`Kata.steps`). Two ques
 answered from it, never from the order of a kata's returned keys:
 
 - which wrong output comes *before* another in the backward pass, so that the diagnosis can
-  say "fix dX first" only about a gradient the other one is really computed from
+  say "fix X first" only about a gradient the other one is really computed from
   (`earlier_outputs`);
-- for a fused kata (one that computes gradients it does not return: it returns the
-  parameters' gradients, not the activations' on the way), between which intermediate
-  gradients the first mistake lies (`localise`). A right output says its sources were right
-  (a weight's gradient right means the gradient it was computed from was, one mistake at a
+- for a fused kata (one that computes gradients it does not return, such as a whole network
+  returning only its parameters' gradients), between which intermediate gradients the first
+  mistake lies (`localise`). A right output says its sources were right (one mistake at a
   time); a wrong output says a step on its way is wrong; the mistake is in a step every wrong
   output depends on and no right one does.
 
@@ -21,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pytest_ninja.core.level import Kata, Step
+from pytest_ninja.core.kata import Kata, Step
 
 
 def step_of(kata: Kata, grad: str) -> Step | None:
@@ -58,7 +57,8 @@ def earlier_outputs(kata: Kata, out: str) -> tuple[str, ...]:
 
 def informative(kata: Kata, out: str) -> bool:
     """Whether a right `out` says anything about its sources: not one whose reference is ~0
-    whatever its sources are (a bias behind a normalisation: 0 for any upstream gradient)."""
+    whatever its sources are (`Kata.scale_from`: a bias behind a normalisation that removes
+    any shift is 0 for any gradient the normalisation passes back)."""
     return kata.scale_source(out) is None
 
 

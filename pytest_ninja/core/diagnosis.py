@@ -145,9 +145,9 @@ def fits(got: torch.Tensor, target: torch.Tensor, scale: float, entrywise: bool 
 
     Within `MATCH` of the scale and, `entrywise`, within `MATCH` of each entry or of the
     target's typical (median) size: where a few entries dwarf the rest (the gradient of a log
-    in a saturated batch spans 1 to 1e21), the scale alone would let any answer fit. An output
-    whose reference is ~0 and whose scale comes from another gradient (`Kata.scale_from`) is
-    rounding noise entry by entry, and is judged at its scale only.
+    of probabilities near 1e-21 spans 1 to 1e21), the scale alone would let any answer fit.
+    An output whose reference is ~0 and whose scale comes from another gradient
+    (`Kata.scale_from`) is rounding noise entry by entry, and is judged at its scale only.
     """
     if got.shape != target.shape or not bool(torch.isfinite(target).all()):
         return False

@@ -14,7 +14,8 @@ class Step:
     """One gradient of a kata's backward pass, and what it is computed from.
 
     `sources` are gradients computed earlier in the pass, or the kata's upstream inputs (none
-    for a kata that starts at the loss); `via` says the step in a learner's words ("tanh").
+    for a kata that starts at the loss); `via` says the step in a learner's words ("the output
+    layer").
     """
 
     grad: str

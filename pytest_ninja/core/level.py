@@ -50,7 +50,7 @@ class Slip:
     """
 
     at: str
-    kind: str  # what it is, for code ("tanh-twice")
+    kind: str  # what it is, for code ("textbook-formula")
     words: str  # what the learner reads
     wrong: Callable[[dict], Any]
 

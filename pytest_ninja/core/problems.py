@@ -46,7 +46,7 @@ class Problem:
     inputs: dict[str, torch.Tensor | int]  # float32 tensors (integer data as int64) and n
     expected: dict[str, torch.Tensor]  # float64 reference, keyed by output
     scale: dict[str, float]  # the magnitude each output's tolerance is relative to
-    # float64 references of the gradients the kata computes without returning them (a fused kata's)
+    # float64 references of the gradients the kata computes without returning them
     intermediate: dict[str, torch.Tensor] = field(default_factory=dict)
     # (gradient, its change) -> each output's change; see `implied`
     propagate: Callable[[str, torch.Tensor], dict[str, torch.Tensor]] | None = field(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
-from pytest_ninja.core.level import Kata
+from pytest_ninja.core.kata import Kata
 
 
 class Status(str, Enum):
@@ -33,7 +33,7 @@ class Status(str, Enum):
 
 
 def kata_status(statuses: Iterable[Status]) -> Status:
-    """A kata's status from its checks' (a check never graded is todo).
+    """A kata's status from its checks' (a check never graded counts as todo).
 
     Passed when every check passed; failed when one failed; an error when one could not be
     graded (a kata that does not load errors in every check); otherwise todo, which includes
@@ -84,9 +84,9 @@ class Comparison:
 class Mistake:
     """The likely mistake behind a wrong gradient, as data; the check's `likely:` line says it.
 
-    `kind` names it for code (`"sign"`, `"missing-1/n"`, `"tanh-twice"`, `"earlier"`,
+    `kind` names it for code (`"sign"`, `"missing-1/n"`, `"constant-factor"`, `"earlier"`,
     `"no-fit"`, ...: `core.diagnosis` lists the core's, a level adds its own); `params` are its
-    figures and names (`(("factor", 1.7),)`, `(("at", "dX"),)`); for a kata that computes
+    figures and names (`(("factor", 1.7),)`, `(("at", "d<tensor>"),)`); for a kata that computes
     gradients on the way to the ones it returns, `between` is where in the backward pass the
     first mistake lies: the last gradient known right (None: the kata's start) and the first
     one wrong.
