@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +45,36 @@ def passing(kata_id: str, passed: int) -> KataResult:
     outputs = BY_ID[kata_id].outputs
     statuses = [Status.PASSED] * passed + [Status.FAILED] * (len(outputs) - passed)
     return result_of(kata_id, *statuses)
+
+
+def build_wheel(source: Path, dist: Path) -> Path:
+    """The dojo's wheel, built from the checkout at `source` into `dist` (no index needed)."""
+    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
+    done = subprocess.run(
+        [*build, "-w", str(dist), str(source)], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    (wheel,) = dist.glob("pytest_ninja-*.whl")
+    return wheel
+
+
+def borrowing_venv(where: Path, pip: bool = True) -> Path:
+    """A fresh venv without the dojo whose Python borrows this environment's packages
+    (torch, pytest, ...) through a .pth file; its python."""
+    subprocess.run(
+        [sys.executable, "-m", "venv", *([] if pip else ["--without-pip"]), str(where)],
+        check=True,
+    )
+    python = where / "bin" / "python"
+    theirs = subprocess.run(
+        [str(python), "-c", "import site; print(site.getsitepackages()[0])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    Path(theirs).mkdir(parents=True, exist_ok=True)
+    Path(theirs, "borrowed.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    return python
 
 
 def write_kata(root: Path, source: str, kata_id: str = "14_backward_mlp") -> Path:

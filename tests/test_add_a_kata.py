@@ -9,13 +9,12 @@ learner's workspace from it. Nothing else is touched: no count, no list, no stub
 from __future__ import annotations
 
 import shutil
-import site
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, run_python
+from helpers import ROOT, borrowing_venv, build_wheel, run_python
 
 from pytest_ninja.levels import KATAS, total_checks
 
@@ -133,21 +132,9 @@ def test_the_tests_of_a_katas_pieces_cover_the_new_one(repo):
 
 
 def test_the_wheel_carries_it_and_init_makes_it(repo, tmp_path):
-    dist = tmp_path / "dist"
-    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
-    subprocess.run([*build, "-w", str(dist), str(repo)], check=True, capture_output=True)
-    (wheel,) = dist.glob("pytest_ninja-*.whl")
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    py = venv / "bin" / "python"
+    wheel = build_wheel(repo, tmp_path / "dist")
+    py = borrowing_venv(tmp_path / "venv")
     subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True)
-    theirs = subprocess.run(
-        [str(py), "-c", "import site; print(site.getsitepackages()[0])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    Path(theirs, "borrowed.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     done = subprocess.run(
         [str(py), "-m", "pytest_ninja.cli", "init", "ws"],
         cwd=tmp_path,

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import site
 import subprocess
 import sys
 
 import nbformat
 import pytest
-from helpers import ROOT, SOLUTIONS
+from helpers import ROOT, SOLUTIONS, borrowing_venv, build_wheel
 from nbclient import NotebookClient
 
 from pytest_ninja.core.loading import function_source
@@ -31,25 +30,8 @@ KERNEL = "ninja-fresh-runtime"
 def fresh(tmp_path_factory):
     """A folder with the wheel, and a kernel named KERNEL whose Python has no dojo."""
     where = tmp_path_factory.mktemp("fresh")
-    build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
-        + ["-w", str(where / "dist"), str(ROOT)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert build.returncode == 0, build.stderr
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where / "venv")], check=True)
-    python = where / "venv" / "bin" / "python"
-    ours = subprocess.run(
-        [str(python), "-c", "import site; print(site.getsitepackages()[0])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    (where / "venv" / ours.split("/venv/", 1)[1] / "borrowed.pth").write_text(
-        "\n".join(site.getsitepackages()) + "\n"
-    )
+    build_wheel(ROOT, where / "dist")
+    python = borrowing_venv(where / "venv", pip=False)
     spec = where / "jupyter" / "kernels" / KERNEL
     spec.mkdir(parents=True)
     argv = [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]

@@ -4,13 +4,12 @@ environment (package data behaves differently there than in an editable install)
 from __future__ import annotations
 
 import os
-import site
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, SOLUTIONS
+from helpers import ROOT, SOLUTIONS, borrowing_venv, build_wheel
 
 from pytest_ninja.levels import KATAS
 
@@ -27,40 +26,13 @@ def run(cmd, cwd, env=None):
 def venv(tmp_path_factory):
     """A fresh venv with the wheel installed; torch and pytest borrowed from this one."""
     where = tmp_path_factory.mktemp("wheel")
-    build = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(where / "dist"),
-            str(ROOT),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert build.returncode == 0, build.stderr
-    (wheel,) = (where / "dist").glob("pytest_ninja-*.whl")
-    subprocess.run([sys.executable, "-m", "venv", str(where / "venv")], check=True)
-    py = where / "venv" / "bin" / "python"
+    wheel = build_wheel(ROOT, where / "dist")
+    py = borrowing_venv(where / "venv")
     subprocess.run(
         [str(py), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
         check=True,
         capture_output=True,
     )
-    ours = subprocess.run(
-        [str(py), "-c", "import site; print(site.getsitepackages()[0])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    # the dependencies (torch, pytest, ...) come from the environment running the tests
-    Path(ours, "borrowed.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     return py
 
 
