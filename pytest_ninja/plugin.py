@@ -7,8 +7,10 @@ here imports torch: that waits until a kata's first check runs.
 A result flows one way: a `KataCheck` grades its kata (`core.grading`) and its report carries
 its verdict as plain data (`collect.check_data`); `loop.report.DojoReport` folds the reports of
 the checks this plugin collected into the run's `RunResults`, once; at the end of the session
-that one record goes into the progress file and the panel, and, for a class, into the
-graders' documents (`classroom.report.ClassReport`, handed the same record).
+that one record goes into the progress file and the panel (and, on GitHub Actions, the job
+summary: `classroom.report.JobSummary`, handed the same record). A run that `pytest-ninja
+grade` makes (`--ninja-verdicts`) only writes each verdict down for it
+(`classroom.report.VerdictLog`): the class is scored there, never here.
 """
 
 from __future__ import annotations
@@ -17,14 +19,11 @@ import pytest
 
 from pytest_ninja.classroom import options as class_options
 from pytest_ninja.classroom import report as classroom
-from pytest_ninja.classroom.scoring import Scheme
 from pytest_ninja.core.result import RunResults, Status
 from pytest_ninja.levels import kata_for_file
 from pytest_ninja.loop import options
 from pytest_ninja.loop.collect import RESULTS, SETTINGS, KataCheck, KataFile, check_data
 from pytest_ninja.loop.report import DojoReport
-
-SCHEME = pytest.StashKey[Scheme]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,30 +33,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     try:
-        grading = class_options.resolve_class(config)
-        scheme = classroom.scheme_for(grading)
-        dojo = options.resolve(config)
+        settings = options.resolve(config)
     except ValueError as exc:
         raise pytest.UsageError(f"pytest-ninja: {exc}") from None
-    settings = classroom.with_seed(dojo, grading, getattr(config, "workerinput", None))
     results = RunResults()
-    config.stash[SETTINGS], config.stash[SCHEME], config.stash[RESULTS] = settings, scheme, results
+    config.stash[SETTINGS], config.stash[RESULTS] = settings, results
+    verdicts = class_options.verdicts_file(config)
+    if verdicts:  # a run of `pytest-ninja grade`: its verdicts, nothing of the learner's loop
+        config.pluginmanager.register(classroom.VerdictLog(verdicts), "ninja-verdicts")
+        return
     config.pluginmanager.register(DojoReport(config, results), "ninja-report")
-    report = classroom.ClassReport(config, grading, scheme, results, settings.stress_seed)
-    config.pluginmanager.register(report, "ninja-class")
+    extras = class_options.resolve_extras(config)
+    config.pluginmanager.register(classroom.JobSummary(config, extras, results), "ninja-summary")
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node) -> None:  # pytest-xdist: every worker grades with one seed
     node.workerinput["ninja_stress_seed"] = node.config.stash[SETTINGS].stress_seed
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    wanted = {k.id for k in config.stash[SCHEME].katas}
-    keep = [i for i in items if not isinstance(i, KataCheck) or i.parent.kata.id in wanted]
-    if len(keep) != len(items):
-        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
-        items[:] = keep
 
 
 @pytest.hookimpl(wrapper=True)
@@ -76,9 +68,6 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     report = yield
     if isinstance(item, KataCheck) and report.when == "call":
         report.ninja_check = check_data(item, report)
-        # for --junitxml readers only: the dojo itself never reads user_properties back
-        scheme = item.config.stash[SCHEME]
-        item.user_properties.extend(classroom.junit_properties(scheme, report.ninja_check))
     return report
 
 

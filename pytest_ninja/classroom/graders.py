@@ -8,7 +8,7 @@ import json
 import os
 from pathlib import Path
 
-from pytest_ninja.classroom.scoring import classroom_output
+from pytest_ninja.classroom.documents import classroom_output
 from pytest_ninja.core import atomic
 
 

@@ -1,7 +1,9 @@
-"""The pytest options of class grading: what a teacher's workflow asks for (flags only).
+"""The pytest options of class grading and of GitHub Actions' extras (flags only).
 
-A student owns the repository's configuration files, so nothing here is an ini key except
-the two switches of GitHub Actions' extras (job summary, annotations), which decide no score.
+`--ninja-verdicts` is how `pytest-ninja grade` hears a run's verdicts (the grading command
+makes that run: a teacher never types it). The job summary and the annotations are for any run
+on GitHub Actions and decide no score, so they may also be ini keys. Points, katas and seeds of
+a class are never options of a pytest run: the grading command applies them to its verdicts.
 """
 
 from __future__ import annotations
@@ -10,68 +12,21 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class ClassGrading:
-    """What a teacher's workflow asked for; all flags (the student owns the ini files)."""
+class Extras:
+    """What a run on GitHub Actions adds to its job: a summary table and `::error` lines."""
 
-    classroom: str | None = None  # file for the Classroom document ("" : $GITHUB_OUTPUT only)
-    gradescope: str | None = None  # path of results.json
-    katas: tuple[str, ...] = ()  # kata ids that count; () : all
-    points: str = ""  # "09=3,14=5"
-    all_or_nothing: bool = False
-    hidden_seed: bool = False
     step_summary: bool = True
     annotations: bool = True
-
-    @property
-    def for_a_class(self) -> bool:
-        return self.classroom is not None or self.gradescope is not None or self.hidden_seed
 
 
 def add_class_options(parser) -> None:
     group = parser.getgroup("ninja")
     group.addoption(
-        "--ninja-classroom",
-        nargs="?",
-        const="",
+        "--ninja-verdicts",
         default=None,
         metavar="FILE",
-        help="write GitHub Classroom's reporter document (base64 `result=` to "
-        "$GITHUB_OUTPUT, and to FILE if given) and exit 0 so the reporter runs",
-    )
-    group.addoption(
-        "--ninja-gradescope",
-        nargs="?",
-        const="/autograder/results/results.json",
-        default=None,
-        metavar="PATH",
-        help="write Gradescope's results.json (default "
-        "/autograder/results/results.json), even after a crash",
-    )
-    group.addoption(
-        "--ninja-kata",
-        default="",
-        metavar="ID[,ID]",
-        help="grade only these katas (01, backward_tanh or 07_backward_tanh); "
-        "the exit code is 0 exactly when they pass",
-    )
-    group.addoption(
-        "--ninja-points",
-        default="",
-        metavar="KATA=POINTS[,...]",
-        help="points of katas for graders (default 1 each), e.g. 09=3,14=5",
-    )
-    group.addoption(
-        "--ninja-all-or-nothing",
-        action="store_true",
-        default=False,
-        help="a kata scores its points only when all its checks pass",
-    )
-    group.addoption(
-        "--ninja-hidden-seed",
-        action="store_true",
-        default=False,
-        help="draw the stress phase's seed at run time (on with the classroom and "
-        "gradescope modes); it is recorded in the results",
+        help="for `pytest-ninja grade`: append each check's verdict to FILE as it comes "
+        "(no progress file, panel or solutions)",
     )
     summary_help = "append the dojo as a Markdown table to $GITHUB_STEP_SUMMARY (default on)"
     group.addoption(
@@ -91,22 +46,12 @@ def add_class_options(parser) -> None:
     parser.addini("ninja_annotations", annotations_help, type="bool", default=True)
 
 
-def resolve_class(config) -> ClassGrading:
-    from pytest_ninja.levels import find
+def verdicts_file(config) -> str | None:
+    return config.getoption("ninja_verdicts")
 
-    katas = []
-    for key in filter(None, (k.strip() for k in config.getoption("ninja_kata").split(","))):
-        kata = find(key)
-        if kata is None:
-            raise ValueError(f"--ninja-kata: no kata {key!r}")
-        katas.append(kata.id)
-    return ClassGrading(
-        classroom=config.getoption("ninja_classroom"),
-        gradescope=config.getoption("ninja_gradescope"),
-        katas=tuple(katas),
-        points=config.getoption("ninja_points"),
-        all_or_nothing=config.getoption("ninja_all_or_nothing"),
-        hidden_seed=config.getoption("ninja_hidden_seed"),
+
+def resolve_extras(config) -> Extras:
+    return Extras(
         step_summary=not config.getoption("ninja_no_step_summary")
         and config.getini("ninja_step_summary"),
         annotations=not config.getoption("ninja_no_annotations")

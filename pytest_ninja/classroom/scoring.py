@@ -1,20 +1,14 @@
-"""Scores for graders: one score per kata, and the documents each grading system consumes.
+"""Scores for a class: which katas count and their points (a `Scheme`), one `Score` per kata.
 
-Plain data in (each kata's `KataResult` from this run), plain data out: GitHub Classroom's
-version-1 reporter document, Gradescope's results.json, a Markdown dojo table for job
-summaries, and `::error` annotations. The formats are written down in the README's teachers'
-section.
-
-A kata has points (1 unless the teacher says otherwise) shared equally among its checks, so
-adding a check to a kata never moves the maximum; in all-or-nothing mode a kata scores its
-points only when every check passes. A kata or a check this run did not grade scores nothing:
-a grader must never read silence as a pass.
+Plain data in (each kata's `KataResult` from this run), plain data out; `documents` renders
+them for each grading system. One policy everywhere, in whole points: a kata of P points with
+n checks, k of them passing, scores ⌊P·k/n⌋ (all P when every check passes); in
+all-or-nothing mode it scores P only when every check passes. A kata or a check this run did
+not grade scores nothing: a grader must never read silence as a pass.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass, field, replace
 
 from pytest_ninja.core.level import Kata
@@ -30,11 +24,29 @@ class Scheme:
     """What the teacher decided: which katas count, their points, partial credit or not."""
 
     katas: tuple[Kata, ...] = KATAS
-    points: dict[str, float] = field(default_factory=dict)  # kata id -> points (default 1)
+    points: dict[str, int] = field(default_factory=dict)  # kata id -> points (default 1)
     all_or_nothing: bool = False
 
-    def points_of(self, kata: Kata) -> float:
-        return self.points.get(kata.id, 1.0)
+    def points_of(self, kata: Kata) -> int:
+        return self.points.get(kata.id, 1)
+
+    @property
+    def most(self) -> int:
+        return sum(self.points_of(k) for k in self.katas)
+
+    def uneven(self) -> list[str]:
+        """One line per kata whose points its checks cannot share evenly: partial credit is
+        rounded down there."""
+        lines = []
+        for kata in self.katas:
+            points, checks = self.points_of(kata), len(kata.outputs)
+            if not self.all_or_nothing and points % checks:
+                lines.append(
+                    f"{kata.id} has {checks} checks and {points} points: a part of it scores "
+                    f"⌊{points}·passed/{checks}⌋ (give it a multiple of {checks} for "
+                    "exact partial credit)"
+                )
+        return lines
 
 
 @dataclass(frozen=True)
@@ -42,7 +54,7 @@ class Score:
     """One kata's score: its result in this run and the points it is worth."""
 
     result: KataResult  # every check of the kata, graded or "not graded"
-    points: float
+    points: int
     all_or_nothing: bool = False
 
     @property
@@ -66,18 +78,25 @@ class Score:
         return len(self.kata.outputs)
 
     @property
-    def score(self) -> float:
+    def score(self) -> int:
         if self.passed == self.total:
             return self.points
         if self.all_or_nothing:
-            return 0.0
-        return round(self.points * self.passed / self.total, 6)
+            return 0
+        return self.points * self.passed // self.total
+
+    @property
+    def mistake(self) -> str | None:
+        """The likely mistake's kind of the first failing check, if one was diagnosed."""
+        for check in self.result.failing:
+            return check.mistake.kind if check.mistake else None
+        return None
 
     @property
     def message(self) -> str:
         """One line: how many checks pass, and the first problem."""
         if self.passed == self.total:
-            return f"all {self.total} checks pass"
+            return "its check passes" if self.total == 1 else f"all {self.total} checks pass"
         if self.status is Status.ERROR:  # nothing could be graded: the reason says it all
             return self.result.first_problem
         return f"{self.passed}/{self.total} checks pass; {self.result.first_problem}"
@@ -91,18 +110,55 @@ class Score:
         return int(1000 * self.result.duration)
 
 
-def parse_points(spec: str) -> dict[str, float]:
+@dataclass(frozen=True)
+class Graded:
+    """The scores of one grading, and the stress seed that re-runs it exactly."""
+
+    scores: list[Score]
+    seed: int | None = None
+
+    @property
+    def score(self) -> int:
+        return sum(s.score for s in self.scores)
+
+    @property
+    def most(self) -> int:
+        return sum(s.points for s in self.scores)
+
+    @property
+    def note(self) -> str:
+        return f"stress seed {self.seed}" if self.seed is not None else ""
+
+    @property
+    def rerun(self) -> str:
+        """The flag that grades a kata again as this grading did, with `pytest`."""
+        return f"--ninja-stress-seed {self.seed}" if self.seed is not None else ""
+
+
+def parse_katas(spec: str) -> tuple[Kata, ...]:
+    """`07,09` (ids, numbers or names) -> those katas in the catalogue's order ('' : all);
+    raises ValueError."""
+    wanted = set()
+    for key in filter(None, (k.strip() for k in spec.split(","))):
+        kata = find(key)
+        if kata is None:
+            raise ValueError(f"no kata {key!r} (write a number like 07, or a name)")
+        wanted.add(kata)
+    return tuple(k for k in KATAS if k in wanted) or KATAS
+
+
+def parse_points(spec: str) -> dict[str, int]:
     """`09=3,14=5` (ids, numbers or names) -> {kata id: points}; raises ValueError."""
     points = {}
     for item in filter(None, (p.strip() for p in spec.split(","))):
         key, sep, value = item.partition("=")
-        kata = find(key)
+        kata = find(key.strip())
         if not sep or kata is None:
             raise ValueError(f"{item!r}: write KATA=POINTS, e.g. 09=3")
         try:
-            points[kata.id] = float(value)
+            points[kata.id] = int(value)
         except ValueError:
-            raise ValueError(f"{item!r}: the points must be a number") from None
+            raise ValueError(f"{item!r}: points are a whole number, e.g. 09=3") from None
         if points[kata.id] < 0:
             raise ValueError(f"{item!r}: points cannot be negative")
     return points
@@ -137,97 +193,3 @@ def score_katas(scheme: Scheme, results: dict[str, KataResult]) -> list[Score]:
 def error_scores(scheme: Scheme, message: str) -> list[Score]:
     """Every kata errored with the same message (a crash before or during grading)."""
     return [Score(not_graded(k, message), scheme.points_of(k)) for k in scheme.katas]
-
-
-def classroom_document(scores: list[Score], rerun: str = "") -> dict:
-    """GitHub Classroom's autograding reporter document, version 1."""
-    words = {s.word for s in scores}
-    status = "pass" if words == {"pass"} else ("error" if words == {"error"} else "fail")
-    return {
-        "version": 1,
-        "status": status,
-        "max_score": sum(s.points for s in scores),
-        "tests": [
-            {
-                "name": s.kata.id,
-                "status": s.word,
-                "score": s.score,
-                "message": s.message,
-                "test_code": f"pytest {s.filename} {rerun}".strip(),
-                "filename": s.filename,
-                "line_no": s.result.line,
-                "duration": s.duration_ms,
-            }
-            for s in scores
-        ],
-    }
-
-
-def classroom_output(document: dict) -> str:
-    """The `result=` line for $GITHUB_OUTPUT: base64 of one-line JSON."""
-    raw = json.dumps(document, separators=(",", ":")).encode()
-    return "result=" + base64.b64encode(raw).decode()
-
-
-def markdown_table(scores: list[Score], seed_note: str = "") -> str:
-    """The dojo as a Markdown table: for job summaries and Gradescope's overall output."""
-    total = sum(s.score for s in scores)
-    most = sum(s.points for s in scores)
-    lines = [
-        "## pytest-ninja: the dojo",
-        "",
-        f"**Score: {total:g} / {most:g}**" + (f" ({seed_note})" if seed_note else ""),
-        "",
-        "| kata | status | checks | score | message |",
-        "|---|---|---|---|---|",
-    ]
-    for s in scores:
-        message = s.message.replace("|", "\\|")
-        lines.append(
-            f"| {s.kata.id} | {s.status} | {s.passed}/{s.total} | "
-            f"{s.score:g} / {s.points:g} | {message} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def gradescope_document(scores: list[Score], seed_note: str = "") -> dict:
-    """Gradescope's results.json: one test per kata, the dojo table as the overall output."""
-    return {
-        "score": round(sum(s.score for s in scores), 6),
-        "output": markdown_table(scores, seed_note),
-        "output_format": "md",
-        "visibility": "visible",
-        "tests": [
-            {
-                "name": s.kata.id,
-                "number": str(s.kata.number),
-                "score": s.score,
-                "max_score": s.points,
-                "status": "passed" if s.status is Status.PASSED else "failed",
-                "output": s.message,
-                "visibility": "visible",
-            }
-            for s in scores
-        ],
-    }
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def annotations(scores: list[Score], limit: int = 10) -> list[str]:
-    """`::error` lines pointing at the learner's failing functions (GitHub shows 10 a step)."""
-    lines = []
-    for s in scores:
-        if s.status is Status.PASSED:
-            continue
-        lines.append(
-            f"::error file={_escape_property(s.filename)},line={s.result.line},"
-            f"title={_escape_property(s.kata.id)}::{_escape_data(s.message)}"
-        )
-    return lines[:limit]

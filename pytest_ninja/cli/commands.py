@@ -1,4 +1,4 @@
-"""The commands outside pytest: `init`, `hint`, `status`, `reset`, `watch`, `notebook`, and
+"""The commands outside pytest: `hint`, `status`, `reset`, `watch`, `notebook`, and
 `stubs` for maintainers.
 
 Each command is a pair: a function that adds its arguments to an argparse sub-parser, and a
@@ -67,74 +67,6 @@ def katas_folder(args) -> Path:
             "  make a workspace with `pytest-ninja init DIR`, or run this inside one (--dir)."
         )
     return folder
-
-
-# -- init ----------------------------------------------------------------------------------
-
-
-def init_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("directory", help="where to make the workspace (made if missing)")
-    parser.add_argument(
-        "--classroom",
-        action="store_true",
-        help="also the grading files of a teacher's template repository: "
-        "GitHub Classroom's workflow, autograding.json and Gradescope's scripts",
-    )
-    parser.add_argument(
-        "--katas",
-        default="",
-        metavar="ID[,ID]",
-        help="only these katas in the workspace and the grading (default: all)",
-    )
-    parser.add_argument(
-        "--points",
-        default="",
-        metavar="KATA=POINTS[,...]",
-        help="points of katas for the grading files (default 1 each)",
-    )
-    parser.add_argument(
-        "--install",
-        default=None,
-        metavar="REQUIREMENT",
-        help="where graders install the dojo from: a pip requirement such as "
-        "'pytest-ninja @ git+https://github.com/ORG/pytest-ninja@v0.1.0' or a "
-        "wheel's URL (default: the project's repository at this version's tag)",
-    )
-
-
-def init(args) -> int:
-    from pytest_ninja.classroom.scoring import parse_points
-
-    root = Path(args.directory)
-    katas = tuple(katas_named(args.katas)) or KATAS
-    try:
-        points = parse_points(args.points)
-    except ValueError as exc:
-        raise Usage(f"--points: {exc}") from None
-    extra = {}
-    if args.classroom:
-        from pytest_ninja.classroom.templates import DEFAULT_SOURCE, Assignment, classroom_files
-
-        extra = classroom_files(Assignment(katas, points, args.install or DEFAULT_SOURCE))
-    kind = workspace.Kind.CLASS if args.classroom else workspace.Kind.LEARNER
-    made = workspace.init(root, katas, extra, kind)
-    if not made:
-        print(f"{root} is up to date: every kata of this version is there; nothing changed.")
-        return 0
-    new_katas = [m for m in made if m.startswith("katas/")]
-    print(
-        f"pytest-ninja: made {len(made)} files in {root}"
-        + (f" ({len(new_katas)} katas)" if new_katas else "")
-    )
-    for name in made:
-        print(f"  {name}")
-    print(f"\nnext: cd {root} && pytest katas/")
-    if args.classroom and args.install is None:
-        print(
-            "graders install the dojo from the project's repository at this version's tag; "
-            "pass --install to use your fork, tag or wheel"
-        )
-    return 0
 
 
 # -- status --------------------------------------------------------------------------------
@@ -238,7 +170,6 @@ def watch(args) -> int:
     return run(folder.resolve(), settings, args.poll, not args.no_events)
 
 
-INIT_HELP = "make a learner's workspace (katas, an empty solutions folder, config)"
 HINT_HELP = "the next hint for the kata you are on (or the one you name)"
 STATUS_HELP = "the dojo panel, without running anything"
 RESET_HELP = "put katas back to their stubs, keeping a backup of yours"

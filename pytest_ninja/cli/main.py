@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pytest_ninja.cli import commands
+from pytest_ninja.cli import grade as grade_command
+from pytest_ninja.cli import init as init_command
 from pytest_ninja.cli import train as train_command
 from pytest_ninja.cli.commands import Usage
 from pytest_ninja.cli.train import INTERRUPTED, Failure
@@ -40,13 +42,16 @@ class Command:
 COMMANDS: dict[str, Command] = {
     c.name: c
     for c in (
-        Command("init", commands.INIT_HELP, commands.init_arguments, commands.init, False),
+        Command("init", init_command.HELP, init_command.init_arguments, init_command.init, False),
         Command("hint", commands.HINT_HELP, commands.hint_arguments, commands.hint),
         Command("status", commands.STATUS_HELP, None, commands.status),
         Command("reset", commands.RESET_HELP, commands.reset_arguments, commands.reset),
         Command("watch", commands.WATCH_HELP, commands.watch_arguments, commands.watch),
         Command("train", train_command.HELP, train_command.train_arguments, train_command.train),
         Command("stubs", commands.STUBS_HELP, commands.stubs_arguments, commands.stubs),
+        Command(
+            "grade", grade_command.HELP, grade_command.grade_arguments, grade_command.grade, False
+        ),
         Command(
             "notebook",
             commands.NOTEBOOK_HELP,

@@ -12,7 +12,7 @@ torch, no pytest.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
@@ -184,6 +184,50 @@ def every_check(kata: Kata, status: Status, line: str, duration: float = 0.0) ->
     """One verdict for all of a kata's checks (a file that cannot load, a crash, a timeout)."""
     checks = {out: CheckResult(out, status, (line,)) for out in kata.outputs}
     return KataResult(kata, checks, duration)
+
+
+def part_as_data(folder: Path, part: KataResult) -> dict:
+    """A one-check result and its folder as JSON-able data (`part_from_data` reads it back):
+    how a check's verdict travels on a pytest report, to an xdist controller, or to the
+    class grader that started the run."""
+    (check,) = part.checks.values()
+    return {
+        "folder": str(folder),
+        "kata": part.kata.id,
+        "output": check.output,
+        "status": check.status.value,
+        "lines": list(check.lines),
+        "phase": check.phase,
+        "mistake": check.mistake.as_data() if check.mistake else None,
+        "path": part.path,
+        "line": part.line,
+        "digest": part.digest,
+        "duration": part.duration,
+    }
+
+
+def part_from_data(data: dict, kata_of: Callable[[str], Kata]) -> tuple[Path, KataResult]:
+    """The folder and the one-check result that `part_as_data` wrote; `kata_of` finds a kata
+    by its id (raises KeyError or ValueError on data that is not such a record)."""
+    check = CheckResult(
+        str(data["output"]),
+        Status(data["status"]),
+        tuple(str(line) for line in data["lines"]),
+        data["phase"],
+        mistake=Mistake.from_data(data.get("mistake")),
+    )
+    kata = kata_of(str(data["kata"]))
+    if check.output not in kata.outputs:
+        raise ValueError(f"{kata.id} has no check {check.output!r}")
+    result = KataResult(
+        kata,
+        {check.output: check},
+        float(data["duration"]),
+        str(data["path"]),
+        int(data["line"]),
+        str(data["digest"]),
+    )
+    return Path(data["folder"]), result
 
 
 @dataclass

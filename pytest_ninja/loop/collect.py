@@ -20,10 +20,11 @@ from pytest_ninja.core.loading import function_line
 from pytest_ninja.core.result import (
     CheckResult,
     KataResult,
-    Mistake,
     RunResults,
     Status,
     every_check,
+    part_as_data,
+    part_from_data,
 )
 from pytest_ninja.core.settings import Settings
 from pytest_ninja.levels import BY_ID, kata_for_file
@@ -123,33 +124,9 @@ def check_data(item: KataCheck, report: pytest.TestReport) -> dict:
         kata = item.parent.kata
         check = CheckResult(item.name, Status.ERROR, (f"{kata.name}: {line}",))
         part = KataResult(kata, {item.name: check}, path=item.nodeid.split("::", 1)[0])
-    (check,) = part.checks.values()
-    return {
-        "folder": str(item.path.parent),
-        "kata": part.kata.id,
-        "output": check.output,
-        "status": check.status.value,
-        "lines": list(check.lines),
-        "phase": check.phase,
-        "mistake": check.mistake.as_data() if check.mistake else None,
-        "path": part.path,
-        "line": part.line,
-        "digest": part.digest,
-        "duration": part.duration,
-    }
+    return part_as_data(item.path.parent, part)
 
 
 def check_from_data(data: dict) -> tuple[Path, KataResult]:
     """The folder and the one-check result a report's data stands for."""
-    check = CheckResult(
-        data["output"],
-        Status(data["status"]),
-        tuple(data["lines"]),
-        data["phase"],
-        mistake=Mistake.from_data(data.get("mistake")),
-    )
-    kata = BY_ID[data["kata"]]
-    result = KataResult(
-        kata, {check.output: check}, data["duration"], data["path"], data["line"], data["digest"]
-    )
-    return Path(data["folder"]), result
+    return part_from_data(data, BY_ID.__getitem__)

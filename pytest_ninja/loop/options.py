@@ -48,4 +48,8 @@ def resolve(config) -> Settings:
     else:
         where = f"ninja_timeout in {config.inipath.name}" if config.inipath else "ninja_timeout"
         timeout = seconds(str(config.getini("ninja_timeout")), where)
-    return Settings(time_limit=timeout or None, stress_seed=config.getoption("ninja_stress_seed"))
+    seed = config.getoption("ninja_stress_seed")
+    workerinput = getattr(config, "workerinput", None)  # an xdist worker: its controller's seed
+    if workerinput and "ninja_stress_seed" in workerinput:
+        seed = workerinput["ninja_stress_seed"]
+    return Settings(time_limit=timeout or None, stress_seed=seed)
