@@ -1,10 +1,15 @@
-"""Class grading: a teacher's scheme, scores, and the documents graders consume.
+"""Class grading: a teacher's rules, scores, and the documents grading systems consume.
 
-`scoring` turns a run's results into one score per kata and renders GitHub Classroom's,
-Gradescope's and GitHub Actions' documents; `graders` writes them where each platform looks;
-`templates` makes a teacher's template repository; `report` is the pytest side of a class run;
-`options` its flags.
+- `scoring`: which katas count and their points (`Scheme`), one integer `Score` per kata;
+- `documents`, `classroom50`: what each grading system reads, rendered from scores;
+  `contract`: our own checker of Classroom 50's contract;
+- `grade`: grading a student's folder by the teacher's rules alone (an isolated pytest run of
+  the kata files only); `platforms`: where each system wants the grade, and what it needs;
+- `assignment`: a teacher's choices and the one grading command line every template runs;
+  `templates` (the student's side) and `bundle` (the teacher's: Classroom 50, Gradescope);
+- `report`, `options`: the pytest side (the verdict log `grade` reads; GitHub Actions' job
+  summary and annotations for any run).
 
-What it may import: the grading core and the levels. Never the learner's loop (the run's
+What it may import: the grading core and the levels. Never the learner's loop (a run's
 results are handed to it) and never the command line.
 """

@@ -1,0 +1,241 @@
+"""The teacher's rules alone: nothing a student commits, or sets around the run, changes a
+class score.
+
+Each attempt below is tried as a student would, on each path a class is graded by: the
+grading command as a teacher's own job runs it, GitHub Classroom's workflow step, Classroom
+50's `autograder.py`, and Gradescope's `run_autograder`. The student's repository is the same
+every time: katas 01 and 09 untouched, 07 and 12 solved, 09 worth 6 points, so the honest score
+is 2 / 9 whatever the attempt. Every forging file also leaves a mark when it is run at all, so
+a test sees an attempt that ran even where it failed to forge.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from class_runs import classroom50_env, clean_environ, read_json, student_repo
+from helpers import ROOT, borrowing_venv
+
+from pytest_ninja.classroom import contract
+from pytest_ninja.classroom.assignment import Assignment
+from pytest_ninja.classroom.scoring import parse_katas
+
+ASSIGNMENT = Assignment(parse_katas("01,07,09,12"), {"09_backward_bn_stats": 6})
+HONEST = (2, 9)
+REPO = {
+    "01_backward_loss": "stub",
+    "07_backward_tanh": "solved",
+    "09_backward_bn_stats": "stub",
+    "12_backward_cross_entropy": "solved",
+}
+
+# run at all, it leaves a mark; then it forges every document it can think of, and exits
+FORGE_NOW = """
+import json, os, pathlib
+pathlib.Path(os.environ.get("NINJA_TEST_MARKS", "."), "ran-" + __name__).write_text("")
+full = {"score": 9, "max-score": 9, "tests": []}
+pathlib.Path("result.json").write_text(json.dumps(full))
+"""
+# a pytest plugin that turns every report into a pass
+FORGE_HOOKS = (
+    FORGE_NOW.replace('pathlib.Path("result.json").write_text(json.dumps(full))\n', "")
+    + """
+import pytest
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    report.outcome = "passed"
+    if getattr(report, "ninja_check", None):
+        report.ninja_check["status"] = "passed"
+    return report
+"""
+)
+ADDOPTS = "-x -p forge --ninja-stress-seed 1"
+
+ATTEMPTS: dict[str, dict[str, str]] = {
+    "conftest at the root": {"conftest.py": FORGE_HOOKS},
+    "conftest in katas/": {"katas/conftest.py": FORGE_HOOKS},
+    "pytest.ini": {"pytest.ini": f"[pytest]\naddopts = {ADDOPTS}\n", "forge.py": FORGE_HOOKS},
+    "pyproject.toml": {
+        "pyproject.toml": f'[tool.pytest.ini_options]\naddopts = "{ADDOPTS}"\n',
+        "forge.py": FORGE_HOOKS,
+    },
+    "setup.cfg": {"setup.cfg": f"[tool:pytest]\naddopts = {ADDOPTS}\n", "forge.py": FORGE_HOOKS},
+    "tox.ini": {"tox.ini": f"[pytest]\naddopts = {ADDOPTS}\n", "forge.py": FORGE_HOOKS},
+    "-x in pytest.ini": {"pytest.ini": "[pytest]\naddopts = -x\n"},
+    "PYTEST_ADDOPTS": {"forge.py": FORGE_HOOKS},
+    "PYTEST_PLUGINS": {"forge.py": FORGE_HOOKS},
+    "a pytest_ninja/ of their own": {
+        "pytest_ninja/__init__.py": FORGE_NOW + "os._exit(0)\n",
+        "pytest_ninja/__main__.py": FORGE_NOW,
+        "pytest_ninja/plugin.py": FORGE_HOOKS,
+    },
+    "pytest.py": {"pytest.py": FORGE_NOW + "os._exit(0)\n"},
+    "torch.py": {"torch.py": FORGE_NOW + "os._exit(0)\n"},
+    "numpy.py": {"numpy.py": FORGE_NOW + "os._exit(0)\n"},
+    "pytest_timeout.py": {"pytest_timeout.py": FORGE_NOW + "os._exit(0)\n"},
+    "sitecustomize.py": {"sitecustomize.py": FORGE_NOW + "os._exit(0)\n"},
+    "torch.py in katas/": {"katas/torch.py": FORGE_NOW + "os._exit(0)\n"},
+    "a committed progress file, cache and marker": {
+        "katas/.ninja-progress.json": json.dumps(
+            {
+                "format": 2,
+                "katas": {
+                    k: {"status": "passed", "checks": {}, "runs": 1, "first_passed": 1.0}
+                    for k in REPO
+                },
+            }
+        ),
+        ".pytest_cache/v/cache/lastfailed": json.dumps(
+            {"katas/01_backward_loss.py::dlogprobs": True}
+        ),
+        ".pytest_cache/v/cache/nodeids": "[]",
+        ".ninja-workspace": json.dumps(
+            {"format": 2, "kind": "class", "katas": ["07_backward_tanh"]}
+        ),
+    },
+}
+ENV_ATTEMPTS = {
+    "PYTEST_ADDOPTS": {"PYTEST_ADDOPTS": ADDOPTS},
+    "PYTEST_PLUGINS": {"PYTEST_PLUGINS": "forge"},
+}
+
+
+def a_students_repo(where: Path, attempt: str) -> Path:
+    repo = student_repo(where / "ninja-ada", REPO)
+    for name, text in ATTEMPTS[attempt].items():
+        path = repo / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return repo
+
+
+# -- the paths: each grades the repository and hands back the score it recorded ------------
+
+
+def by_the_grading_command(repo: Path, env: dict[str, str], python: str = sys.executable):
+    """A teacher's own job: the grading command, run in the student's checkout."""
+    env = classroom50_env(**env)
+    command = ASSIGNMENT.grade_command("classroom50", python=python)
+    done = subprocess.run(
+        ["bash", "-c", command],
+        cwd=repo,
+        env=clean_environ(**env),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    doc = read_json(repo / "result.json")
+    assert contract.problems(doc, env) == []
+    return doc["score"], doc["max-score"]
+
+
+def by_github_classrooms_step(repo: Path, env: dict[str, str], python: str = sys.executable):
+    """The legacy workflow's grading step, as the runner runs it (bash, cwd = the checkout)."""
+    output = repo.parent / "github_output"
+    output.write_text("")
+    command = ASSIGNMENT.grade_command("github", python=python)
+    done = subprocess.run(
+        ["bash", "-e", "-c", command],
+        cwd=repo,
+        env=clean_environ(GITHUB_OUTPUT=str(output), GITHUB_ACTIONS="true", **env),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    (line,) = output.read_text().splitlines()
+    doc = json.loads(base64.b64decode(line.removeprefix("result=")))
+    return sum(t["score"] for t in doc["tests"]), doc["max_score"]
+
+
+PATHS = {"grading command": by_the_grading_command, "GitHub Classroom": by_github_classrooms_step}
+
+
+@pytest.fixture
+def marks(tmp_path) -> Path:
+    folder = tmp_path / "marks"
+    folder.mkdir()
+    return folder
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("attempt", ATTEMPTS)
+def test_the_students_files_change_nothing(tmp_path, marks, attempt, path):
+    repo = a_students_repo(tmp_path, attempt)
+    env = {"NINJA_TEST_MARKS": str(marks), **ENV_ATTEMPTS.get(attempt, {})}
+    assert PATHS[path](repo, env) == HONEST
+    assert not list(marks.iterdir()), "a student's file was run"
+
+
+ENTRY_POINT = "[pytest11]\nforge = forge\n"
+
+
+@pytest.fixture(scope="module")
+def a_python_with_a_plugin_installed(tmp_path_factory) -> str:
+    """A Python with the dojo and a pytest plugin found by its entry point (as a student's
+    requirements could install one)."""
+    where = tmp_path_factory.mktemp("venv")
+    python = borrowing_venv(where / "venv", pip=False)
+    site = Path(
+        subprocess.run(
+            [python, "-c", "import site; print(site.getsitepackages()[0])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    (site / "dojo.pth").write_text(str(ROOT) + "\n")
+    (site / "forge.py").write_text(FORGE_HOOKS)
+    info = site / "forge-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: forge\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(ENTRY_POINT)
+    check = subprocess.run(
+        [python, "-c", "import importlib.metadata as m; print(m.entry_points(group='pytest11'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "forge" in check.stdout
+    return str(python)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_plugin_installed_by_entry_point_changes_nothing(
+    tmp_path, marks, a_python_with_a_plugin_installed, path
+):
+    repo = student_repo(tmp_path / "ninja-ada", REPO)
+    env = {"NINJA_TEST_MARKS": str(marks)}
+    assert PATHS[path](repo, env, python=a_python_with_a_plugin_installed) == HONEST
+    assert not list(marks.iterdir()), "the installed plugin was loaded"
+
+
+def test_the_attempts_would_forge_a_plain_pytest_run(tmp_path, marks):
+    """The attempts are real: in an ordinary `pytest katas/` the conftest does run."""
+    repo = a_students_repo(tmp_path, "conftest at the root")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "katas", "-p", "no:cacheprovider", "-q"],
+        cwd=repo,
+        env=clean_environ(NINJA_TEST_MARKS=str(marks)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert (marks / "ran-conftest").exists(), done.stdout
+    assert "failed" not in done.stdout.splitlines()[-1]
+    assert shlex.split(ASSIGNMENT.grade_command("github"))[:4] == [
+        "python",
+        "-I",
+        "-m",
+        "pytest_ninja",
+    ]
