@@ -68,9 +68,9 @@ def clean_environ(**env: str) -> dict[str, str]:
 def grade(
     cwd: Path, *args: str, python: str = sys.executable, **env: str
 ) -> subprocess.CompletedProcess:
-    """`python -I -m pytest_ninja grade ARGS` in `cwd`, as a template runs it."""
+    """`python -I -m pytest_ninja.cli grade ARGS` in `cwd`, as a template runs it."""
     return subprocess.run(
-        [python, "-I", "-m", "pytest_ninja", "grade", *args],
+        [python, "-I", "-m", "pytest_ninja.cli", "grade", *args],
         cwd=cwd,
         env=clean_environ(**env),
         capture_output=True,

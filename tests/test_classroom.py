@@ -358,7 +358,7 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path):
 
 
 def test_a_grader_loaded_from_the_students_folder_refuses_to_grade():
-    with pytest.raises(Shadowed, match="python -I -m pytest_ninja grade"):
+    with pytest.raises(Shadowed, match="python -I -m pytest_ninja.cli grade"):
         check_not_shadowed(ROOT)  # this checkout holds the pytest_ninja the tests import
 
 

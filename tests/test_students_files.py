@@ -237,5 +237,5 @@ def test_the_attempts_would_forge_a_plain_pytest_run(tmp_path, marks):
         "python",
         "-I",
         "-m",
-        "pytest_ninja",
+        "pytest_ninja.cli",
     ]

@@ -50,7 +50,7 @@ class Assignment:
         return args
 
     def grade_command(self, platform: str, *extra: str, python: str = "python") -> str:
-        """The shell command that grades it: `python -I -m pytest_ninja grade ...` (`-I`: no
+        """The shell command that grades it: `python -I -m pytest_ninja.cli grade ...` (`-I`: no
         module of the student's folder can stand in for the grader's)."""
-        args = [python, "-I", "-m", "pytest_ninja", *self.grade_arguments(platform, *extra)]
+        args = [python, "-I", "-m", "pytest_ninja.cli", *self.grade_arguments(platform, *extra)]
         return shlex.join(args)

@@ -66,7 +66,7 @@ def check_not_shadowed(folder: Path) -> None:
     if here.is_relative_to(folder.resolve()):
         raise Shadowed(
             f"the grader was loaded from the student's folder ({here})\n"
-            "  run it as `python -I -m pytest_ninja grade ...`, or from outside the folder."
+            "  run it as `python -I -m pytest_ninja.cli grade ...`, or from outside the folder."
         )
 
 
