@@ -343,6 +343,17 @@ def test_the_same_package_makes_the_same_wheel(tmp_path, wheel):
     assert bundle.dojo_wheel(tmp_path).read_bytes() == wheel.read_bytes()
 
 
+def test_a_wheel_install_makes_the_same_wheel_again(autograder_root, wheel, tmp_path):
+    """From a wheel install (the package's own `dojo/`, pip's `__pycache__`), not a checkout."""
+    python = str(autograder_root / "venv" / "bin" / "python")
+    code = (
+        "import sys; from pytest_ninja.classroom.bundle import dojo_wheel; dojo_wheel(sys.argv[1])"
+    )
+    done = run([python, "-I", "-c", code, str(tmp_path)], tmp_path, offline())
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / wheel.name).read_bytes() == wheel.read_bytes()
+
+
 def test_the_installed_wheel_grades_a_folder(autograder_root, made, tmp_path):
     repo = checkout(made, tmp_path / "ada", {"07_backward_tanh": "solved"})
     python = str(autograder_root / "venv" / "bin" / "python")

@@ -168,6 +168,7 @@ def dojo_wheel(into: Path) -> Path:
         contents[f"{info}/licenses/{name}"] = data
     record = [record_line(name, data) for name, data in contents.items()]
     contents[f"{info}/RECORD"] = ("\n".join([*record, f"{info}/RECORD,,"]) + "\n").encode()
+    into = Path(into)
     into.mkdir(parents=True, exist_ok=True)
     target = into / wheel_name(version)
     partial = target.with_name(target.name + ".part")
