@@ -25,8 +25,9 @@ import pytest
 from class_runs import KILLS, RAISES, classroom50_env, read_json, rows
 from helpers import SOLUTIONS, borrowing_venv, valid_gradescope
 
-from pytest_ninja.classroom import bundle, contract
+from pytest_ninja.classroom import contract
 from pytest_ninja.classroom.assignment import Assignment
+from pytest_ninja.classroom.wheel import dojo_wheel
 from pytest_ninja.cli.main import main
 from pytest_ninja.levels import BY_ID
 from pytest_ninja.levels import KATAS as CATALOGUE
@@ -340,14 +341,14 @@ def test_the_wheels_metadata_and_entry_points_are_the_installed_ones(wheel, tmp_
 
 
 def test_the_same_package_makes_the_same_wheel(tmp_path, wheel):
-    assert bundle.dojo_wheel(tmp_path).read_bytes() == wheel.read_bytes()
+    assert dojo_wheel(tmp_path).read_bytes() == wheel.read_bytes()
 
 
 def test_a_wheel_install_makes_the_same_wheel_again(autograder_root, wheel, tmp_path):
     """From a wheel install (the package's own `dojo/`, pip's `__pycache__`), not a checkout."""
     python = str(autograder_root / "venv" / "bin" / "python")
     code = (
-        "import sys; from pytest_ninja.classroom.bundle import dojo_wheel; dojo_wheel(sys.argv[1])"
+        "import sys; from pytest_ninja.classroom.wheel import dojo_wheel; dojo_wheel(sys.argv[1])"
     )
     done = run([python, "-I", "-c", code, str(tmp_path)], tmp_path, offline())
     assert done.returncode == 0, done.stderr
@@ -358,7 +359,7 @@ def test_the_installed_wheel_grades_a_folder(autograder_root, made, tmp_path):
     repo = checkout(made, tmp_path / "ada", {"07_backward_tanh": "solved"})
     python = str(autograder_root / "venv" / "bin" / "python")
     code = (
-        "import pytest_ninja; from pytest_ninja.loop.workspace import bundled; "
+        "import pytest_ninja; from pytest_ninja.levels import bundled; "
         "print(pytest_ninja.__file__); print(bundled('solutions'))"
     )
     where = run([python, "-I", "-c", code], repo, offline()).stdout.split()

@@ -357,7 +357,7 @@ def test_a_stub_is_sent_back_to_its_kata_even_with_force(here, capsys):
 
 
 def test_the_reference_is_named_and_never_located(here, words, capsys):
-    from pytest_ninja.loop.workspace import bundled
+    from pytest_ninja.levels import bundled
 
     assert cli.main(["train", "--reference", "--compare", "--names", str(words), *COMMAND]) == 0
     captured = capsys.readouterr()

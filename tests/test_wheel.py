@@ -38,7 +38,7 @@ def venv(tmp_path_factory):
 
 def test_the_wheel_carries_every_stub_and_solution(venv, tmp_path):
     code = (
-        "from pytest_ninja.loop.workspace import bundled; import pytest_ninja; "
+        "from pytest_ninja.levels import bundled; import pytest_ninja; "
         "print(bundled('katas')); print(bundled('solutions')); print(pytest_ninja.__file__)"
     )
     katas, solutions, package = run([str(venv), "-c", code], tmp_path).stdout.split()

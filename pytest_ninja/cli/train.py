@@ -245,7 +245,7 @@ def kata_subject(args: argparse.Namespace) -> Subject:
     The reference is named, never located: its file is the kata's packaged solution.
     """
     if args.reference:
-        from pytest_ninja.loop.workspace import bundled
+        from pytest_ninja.levels import bundled
 
         try:
             path = bundled("solutions") / KATA_FILE

@@ -2,8 +2,9 @@
 
 Level 1 (`levels.mlp`) is the lecture's MLP: its model in atoms and fused, its kata entries,
 hints, known mistakes and exercise 4's training. This package gathers them: every kata of
-every level (`KATAS`), found by id, number or name (`find`) or by its file (`kata_for_file`).
-`names` loads the lecture's names.txt, which the levels train on.
+every level (`KATAS`), found by id, number or name (`find`) or by its file (`kata_for_file`),
+and the folders of their stubs and reference solutions (`bundled`). `names` loads the lecture's
+names.txt, which the levels train on.
 
 What it may import: the grading core, and itself. Never the learner's loop, class grading or
 the command line, and never pytest.
@@ -12,6 +13,8 @@ the command line, and never pytest.
 from __future__ import annotations
 
 import re
+from importlib import resources
+from pathlib import Path
 
 from pytest_ninja.core.level import Kata, Level, level_of
 from pytest_ninja.levels import mlp
@@ -21,7 +24,16 @@ KATAS: tuple[Kata, ...] = tuple(k for level in LEVELS for k in level.katas)
 BY_ID: dict[str, Kata] = {k.id: k for k in KATAS}
 _KATA_FILE = re.compile(r"^(\d\d)_([a-z0-9_]+)$")
 
-__all__ = ["BY_ID", "KATAS", "LEVELS", "find", "kata_for_file", "level_of", "total_checks"]
+__all__ = [
+    "BY_ID",
+    "KATAS",
+    "LEVELS",
+    "bundled",
+    "find",
+    "kata_for_file",
+    "level_of",
+    "total_checks",
+]
 
 
 def find(key: str) -> Kata | None:
@@ -42,3 +54,16 @@ def kata_for_file(stem: str) -> Kata | None:
 
 def total_checks(katas: tuple[Kata, ...] = KATAS) -> int:
     return sum(len(k.outputs) for k in katas)
+
+
+def bundled(kind: str) -> Path:
+    """The folder of the katas' stubs (`katas`) or reference solutions (`solutions`) that ships
+    with the dojo: in the package (`pytest_ninja/dojo/`) when it was installed from a wheel,
+    else the checkout's own `katas/` and `solutions/`."""
+    packaged = resources.files("pytest_ninja").joinpath("dojo", kind)
+    if packaged.is_dir():
+        return Path(str(packaged))
+    checkout = Path(__file__).resolve().parents[2] / kind
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError(f"the dojo's {kind} are not installed with the package")

@@ -210,7 +210,7 @@ class Watcher:
         """Import torch and build every kata's problems here, once, so that each child forked
         to grade starts with them (the dojo's own solutions are graded, quietly)."""
         from pytest_ninja.core.grading import grade_file
-        from pytest_ninja.loop.workspace import bundled
+        from pytest_ninja.levels import bundled
 
         if not runner.CAN_FORK:
             self.say(IN_PROCESS)

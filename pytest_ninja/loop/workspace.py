@@ -15,8 +15,8 @@ and where its progress and solutions live:
 - **folder**: any other folder of kata files (`solutions/`, `attempts/`): graded and shown,
   nothing written.
 
-Stubs and solutions come from the package (`pytest_ninja/dojo/`, built into the wheel from the
-repository's `katas/` and `solutions/`), or, in a checkout, from those folders themselves.
+Stubs and solutions come from `levels.bundled`: the package's `pytest_ninja/dojo/` (built into
+the wheel from the repository's `katas/` and `solutions/`), or, in a checkout, those folders.
 """
 
 from __future__ import annotations
@@ -26,12 +26,11 @@ import shutil
 import time
 from dataclasses import dataclass
 from enum import Enum
-from importlib import resources
 from pathlib import Path
 
 from pytest_ninja.core.level import Kata, level_of
 from pytest_ninja.core.result import KataResult
-from pytest_ninja.levels import BY_ID, KATAS
+from pytest_ninja.levels import BY_ID, KATAS, bundled
 from pytest_ninja.loop import progress as progress_file
 from pytest_ninja.loop.progress import Progress
 
@@ -59,17 +58,6 @@ Solutions appear in `solutions/` as you pass katas. The dojo follows Andrej Karp
 PYTEST_INI = """[pytest]
 testpaths = katas
 """
-
-
-def bundled(kind: str) -> Path:
-    """The folder of stubs (`katas`) or solutions (`solutions`) that ships with the dojo."""
-    packaged = resources.files("pytest_ninja").joinpath("dojo", kind)
-    if packaged.is_dir():
-        return Path(str(packaged))
-    checkout = Path(__file__).resolve().parents[2] / kind
-    if checkout.is_dir():
-        return checkout
-    raise FileNotFoundError(f"the dojo's {kind} are not installed with the package")
 
 
 class Kind(str, Enum):

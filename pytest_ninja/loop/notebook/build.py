@@ -5,7 +5,7 @@ Colab's vanishing /content and Drive), a set-up cell that installs the dojo only
 missing and loads the extension, then per kata a markdown cell (what it reverses, the shapes,
 the lecture's chapter with its link) and a code cell holding the kata's stub function exactly
 as in `katas/NN_*.py`, under `%%kata NN`. The stubs come from the installed dojo
-(`workspace.bundled("katas")`), so the notebook always matches the katas `pytest` grades.
+(`levels.bundled("katas")`), so the notebook always matches the katas `pytest` grades.
 Written as nbformat 4.5 JSON directly (no Jupyter package needed to write it); no torch.
 """
 
@@ -20,8 +20,7 @@ from pytest_ninja.core.hints import timestamp
 from pytest_ninja.core.level import Kata, Level, level_of
 from pytest_ninja.core.loading import function_source
 from pytest_ninja.core.stubs import IMPORTS
-from pytest_ninja.levels import KATAS
-from pytest_ninja.loop.workspace import bundled
+from pytest_ninja.levels import KATAS, bundled
 
 HELP = "write the dojo as a Jupyter / Colab notebook, every kata graded in its cell"
 DEFAULT_PATH = "dojo.ipynb"

@@ -26,7 +26,7 @@ from pytest_ninja.core.loading import KataLoadError, check_signature, function_s
 from pytest_ninja.core.result import KataResult, Status, every_check
 from pytest_ninja.core.settings import DEFAULTS, Settings
 from pytest_ninja.core.static import refusal
-from pytest_ninja.levels import KATAS, find
+from pytest_ninja.levels import KATAS, bundled, find
 from pytest_ninja.loop import workspace
 from pytest_ninja.loop.notebook.kernel import as_found
 from pytest_ninja.loop.notebook.picture import wrong_picture
@@ -192,7 +192,7 @@ def _record(result: KataResult) -> tuple[Progress, str, str]:
 
 def _solution(kata: Kata) -> str:
     try:
-        lines = function_source(workspace.bundled("solutions") / kata.filename, kata.name)
+        lines = function_source(bundled("solutions") / kata.filename, kata.name)
     except FileNotFoundError:
         return ""
     return "\n".join(lines)
