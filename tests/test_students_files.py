@@ -1,9 +1,11 @@
 """The teacher's rules alone: nothing a student commits, or sets around the run, changes a
 class score.
 
-Each attempt below is tried as a student would, on each path a class is graded by: the
-grading command as a teacher's own job runs it, GitHub Classroom's workflow step, Classroom
-50's `autograder.py`, and Gradescope's `run_autograder`. The student's repository is the same
+Each attempt below is tried as a student would, on each path a class is graded by: GitHub
+Classroom's workflow step, Classroom 50's `autograder.py`, and Gradescope's `run_autograder`
+(the variables a student could set, `PYTEST_ADDOPTS` and `PYTEST_PLUGINS`, only on the path
+that runs in their repository, GitHub's), and a plugin installed by entry point on the
+grading command as a teacher's own job runs it. The student's repository is the same
 every time: katas 01 and 09 untouched, 07 and 12 solved, 09 worth 6 points, so the honest score
 is 2 / 9 whatever the attempt. Every forging file also leaves a mark when it is run at all, so
 a test sees an attempt that ran even where it failed to forge.
@@ -13,7 +15,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +26,7 @@ import pytest
 from class_runs import classroom50_env, clean_environ, read_json, student_repo
 from helpers import ROOT, borrowing_venv
 
-from pytest_ninja.classroom import contract
+from pytest_ninja.classroom import bundle, contract
 from pytest_ninja.classroom.assignment import Assignment
 from pytest_ninja.classroom.scoring import parse_katas
 
@@ -158,7 +162,84 @@ def by_github_classrooms_step(repo: Path, env: dict[str, str], python: str = sys
     return sum(t["score"] for t in doc["tests"]), doc["max_score"]
 
 
-PATHS = {"grading command": by_the_grading_command, "GitHub Classroom": by_github_classrooms_step}
+def offline(**more: str) -> dict[str, str]:
+    """pip with no index, no configuration and no local wheels: only the bundle installs."""
+    env = {"PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": os.devnull}
+    env.update(PIP_DISABLE_PIP_VERSION_CHECK="1", **more)
+    return env
+
+
+@pytest.fixture(scope="module")
+def bundles(tmp_path_factory) -> Path:
+    """The teacher's bundles for the assignment, and a Python without the dojo that borrows
+    torch and pytest (Classroom 50's, once torch is there); Gradescope's venv with the wheel."""
+    where = tmp_path_factory.mktemp("bundles")
+    bundle.write_classroom50(where / "classroom50", ASSIGNMENT)
+    bundle.write_gradescope(where / "gradescope", ASSIGNMENT)
+    borrowing_venv(where / "bare", pip=False)
+    python = borrowing_venv(where / "autograder" / "venv", pip=False)
+    (wheel,) = (where / "gradescope").glob("*.whl")
+    pip = [str(python), "-m", "pip", "install", "-q", "--no-index", "--no-deps", str(wheel)]
+    done = subprocess.run(pip, env=clean_environ(**offline()), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return where
+
+
+def by_classroom50s_autograder(repo: Path, env: dict[str, str], bundles: Path):
+    """`python autograder.py` as Classroom 50's runner runs it: cwd = the checkout."""
+    # one runner's temp folder for every push: the dojo's wheel is installed there once
+    env = classroom50_env(RUNNER_TEMP=str(bundles / "runner-temp"), **env)
+    done = subprocess.run(
+        [str(bundles / "bare" / "bin" / "python"), str(bundles / "classroom50" / "autograder.py")],
+        cwd=repo,
+        env=clean_environ(**offline(**env)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    doc = read_json(repo / "result.json")
+    assert contract.problems(doc, env) == []
+    return doc["score"], doc["max-score"]
+
+
+def by_gradescopes_run_autograder(repo: Path, env: dict[str, str], bundles: Path):
+    """Gradescope's `run_autograder`, with `/autograder` moved to a scratch folder."""
+    root = repo.parent / "autograder"
+    shutil.copytree(bundles / "autograder", root, symlinks=True)
+    shutil.copytree(repo, root / "submission", symlinks=True)
+    done = subprocess.run(
+        ["bash", str(bundles / "gradescope" / "run_autograder")],
+        cwd=root,
+        env=clean_environ(AUTOGRADER_ROOT=str(root), **env),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    doc = read_json(root / "results" / "results.json")
+    return doc["score"], sum(t["max_score"] for t in doc["tests"])
+
+
+PATHS = {
+    "GitHub Classroom": by_github_classrooms_step,
+    "Classroom 50": by_classroom50s_autograder,
+    "Gradescope": by_gradescopes_run_autograder,
+    "grading command": by_the_grading_command,
+}
+BUNDLED = {"Classroom 50", "Gradescope"}  # the teacher's: the student sets no variable there
+TRIES = [
+    (attempt, path)
+    for attempt in ATTEMPTS
+    for path in PATHS
+    if path != "grading command" and not (attempt in ENV_ATTEMPTS and path in BUNDLED)
+]
+
+
+def graded_by(path: str, repo: Path, env: dict[str, str], request, **kwargs):
+    if path in BUNDLED:
+        return PATHS[path](repo, env, request.getfixturevalue("bundles"))
+    return PATHS[path](repo, env, **kwargs)
 
 
 @pytest.fixture
@@ -168,12 +249,11 @@ def marks(tmp_path) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("path", PATHS)
-@pytest.mark.parametrize("attempt", ATTEMPTS)
-def test_the_students_files_change_nothing(tmp_path, marks, attempt, path):
+@pytest.mark.parametrize(("attempt", "path"), TRIES)
+def test_the_students_files_change_nothing(tmp_path, marks, attempt, path, request):
     repo = a_students_repo(tmp_path, attempt)
     env = {"NINJA_TEST_MARKS": str(marks), **ENV_ATTEMPTS.get(attempt, {})}
-    assert PATHS[path](repo, env) == HONEST
+    assert graded_by(path, repo, env, request) == HONEST
     assert not list(marks.iterdir()), "a student's file was run"
 
 
@@ -210,7 +290,7 @@ def a_python_with_a_plugin_installed(tmp_path_factory) -> str:
     return str(python)
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", ["grading command", "GitHub Classroom"])
 def test_a_plugin_installed_by_entry_point_changes_nothing(
     tmp_path, marks, a_python_with_a_plugin_installed, path
 ):
