@@ -23,7 +23,6 @@ LAYERS = ("core", "levels", "loop", "classroom", "cli")
 TOO_COMMON = {"C", "h", "n", "counts"}
 # Messages that quote a level-1 name as an example for the learner, by file: the name and why.
 ALLOWED = {
-    "classroom/options.py": {"backward_tanh", "07_backward_tanh"},  # --ninja-kata's help
     "cli/commands.py": {
         "backward_tanh",  # how a kata is named, in a usage error's docstring
         "07_backward_tanh",

@@ -6,7 +6,9 @@
 - `grade`: grading a student's folder by the teacher's rules alone (an isolated pytest run of
   the kata files only); `platforms`: where each system wants the grade, and what it needs;
 - `assignment`: a teacher's choices and the one grading command line every template runs;
-  `templates` (the student's side) and `bundle` (the teacher's: Classroom 50, Gradescope);
+  `templates` (the student's side) and `bundle` (the teacher's: Classroom 50, Gradescope),
+  with `wheel` (the dojo as one wheel) and `autograder` (Classroom 50's standalone script,
+  copied into the bundle, never imported by the dojo);
 - `report`, `options`: the pytest side (the verdict log `grade` reads; GitHub Actions' job
   summary and annotations for any run).
 
