@@ -167,6 +167,7 @@ def classroom50_readme(a: Assignment, wheel: str) -> str:
         **MEASURED,
         kata_limit=f"{a.kata_time_limit:g}",
         time_limit=f"{a.time_limit:g}",
+        dry_run=a.grade_command("classroom50", "FOLDER", "--dry-run"),
     )
 
 
@@ -304,9 +305,10 @@ installing torch from a copy of its CPU wheel already on disk. The download itse
 190 MB from PyTorch's index) could not be measured there. Expect a push to take one to two
 minutes, most of it torch.
 
-To try the grading on a student's folder on your own machine:
+To try the grading on a student's folder on your own machine (it prints the score table and
+the document, and writes nothing):
 
-    pytest-ninja grade FOLDER --for classroom50 --dry-run
+    {dry_run}
 """
 
 GRADESCOPE_SETUP = """#!/usr/bin/env bash
