@@ -243,6 +243,8 @@ def test_outside_github_actions_the_github_mode_needs_a_file(tmp_path):
     done = grade(repo, "--for", "github", "--katas", "07", "--out", str(tmp_path / "doc.json"))
     assert done.returncode == 0
     valid_classroom(read_json(tmp_path / "doc.json"))
+    done = grade(repo, "--for", "github", "--katas", "07", "--dry-run")
+    assert done.returncode == 0 and '"version": 1' in done.stdout
 
 
 def test_gradescope_junit_and_exit_code(tmp_path):

@@ -110,6 +110,8 @@ def _github(graded, env, out) -> list[Output]:
     if env.get("GITHUB_OUTPUT"):
         line = classroom_output(document) + "\n"
         outputs.append(Output(Path(env["GITHUB_OUTPUT"]), line, True, "$GITHUB_OUTPUT"))
+    if not outputs:  # only in a dry run (`needs` refuses the rest): the document, to be seen
+        outputs.append(Output(Path("result.json"), _json(document), shown_as="the document"))
     if env.get("GITHUB_STEP_SUMMARY"):
         table = markdown_table(graded.scores, graded.note) + "\n"
         summary = Path(env["GITHUB_STEP_SUMMARY"])
