@@ -8,9 +8,8 @@ A result flows one way: a `KataCheck` grades its kata (`core.grading`) and its r
 its verdict as plain data (`collect.check_data`); `loop.report.DojoReport` folds the reports of
 the checks this plugin collected into the run's `RunResults`, once; at the end of the session
 that one record goes into the progress file and the panel (and, on GitHub Actions, the job
-summary: `classroom.report.JobSummary`, handed the same record). A run that `pytest-ninja
-grade` makes (`--ninja-verdicts`) only writes each verdict down for it
-(`classroom.report.VerdictLog`): the class is scored there, never here.
+summary: `classroom.report.JobSummary`, handed the same record). A class is never graded
+here: `pytest-ninja grade` runs no pytest at all (`classroom.grade`).
 """
 
 from __future__ import annotations
@@ -38,10 +37,6 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"pytest-ninja: {exc}") from None
     results = RunResults()
     config.stash[SETTINGS], config.stash[RESULTS] = settings, results
-    verdicts = class_options.verdicts_file(config)
-    if verdicts:  # a run of `pytest-ninja grade`: its verdicts, nothing of the learner's loop
-        config.pluginmanager.register(classroom.VerdictLog(verdicts), "ninja-verdicts")
-        return
     config.pluginmanager.register(DojoReport(config, results), "ninja-report")
     extras = class_options.resolve_extras(config)
     config.pluginmanager.register(classroom.JobSummary(config, extras, results), "ninja-summary")

@@ -313,7 +313,7 @@ def test_gradescope_setup_installs_cpu_torch_then_the_wheel_beside_it(made, whee
 # -- the wheel -----------------------------------------------------------------------------
 
 
-def test_the_wheel_holds_the_package_the_katas_and_solutions_and_no_pycache(wheel):
+def test_the_wheel_holds_the_package_and_the_katas_and_no_solution_and_no_pycache(wheel):
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         record = archive.read(f"pytest_ninja-{wheel.name.split('-')[1]}.dist-info/RECORD")
@@ -324,8 +324,8 @@ def test_the_wheel_holds_the_package_the_katas_and_solutions_and_no_pycache(whee
                 sha = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
                 assert digest == f"sha256={sha.decode()}" and int(size) == len(data)
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
-    for kind in ("katas", "solutions"):
-        assert {f"pytest_ninja/dojo/{kind}/{k.filename}" for k in CATALOGUE} <= set(names)
+    assert {f"pytest_ninja/dojo/katas/{k.filename}" for k in CATALOGUE} <= set(names)
+    assert not [n for n in names if "solutions" in n], "a learner's code could read them"
     assert "pytest_ninja/levels/mlp/words.txt" in names and "pytest_ninja/plugin.py" in names
 
 
@@ -360,7 +360,7 @@ def test_the_installed_wheel_grades_a_folder(autograder_root, made, tmp_path):
     python = str(autograder_root / "venv" / "bin" / "python")
     code = (
         "import pytest_ninja; from pytest_ninja.levels import bundled; "
-        "print(pytest_ninja.__file__); print(bundled('solutions'))"
+        "print(pytest_ninja.__file__); print(bundled('katas'))"
     )
     where = run([python, "-I", "-c", code], repo, offline()).stdout.split()
     assert len(where) == 2 and all(w.startswith(str(autograder_root / "venv")) for w in where)

@@ -64,6 +64,7 @@ def test_ci_installs_lints_then_runs_the_readmes_test_command(tmp_path):
         "ruff check .",
         "ruff format --check .",
         readme_test_command(),
+        "python -m pytest -m root",  # as root here: the unprivileged worker's tests
     ]
     assert readme_test_command() == "python -m pytest"
     assert (tmp_path / "log.ci").read_text() == "true\n"  # actionlint's tests fail, not skip
@@ -79,7 +80,7 @@ def test_the_matrix_chooses_torch_and_its_index(tmp_path):
 def test_the_import_contracts_are_checked_once_they_exist(tmp_path):
     code, steps = run_ci(tmp_path, pyproject="[tool.importlinter]\nroot_package = 'x'\n")
     assert code == 0
-    assert steps[-2:] == ["lint-imports", readme_test_command()]
+    assert steps[-3:] == ["lint-imports", readme_test_command(), "python -m pytest -m root"]
 
 
 @pytest.mark.parametrize(

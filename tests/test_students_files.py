@@ -20,6 +20,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -107,18 +108,123 @@ ATTEMPTS: dict[str, dict[str, str]] = {
         ),
     },
 }
+
+# -- the student's code: each replaces kata 09 (6 points, honestly 0) -------------------------
+
+# runs in whatever process imports it: finds the grader's files through /proc (its variables,
+# its command line, its folder, up three parents) and writes full marks into each
+FORGE_CODE = """
+import base64, json, os, pathlib
+
+FULL50 = {"score": 9, "max-score": 9, "tests": [{"test-name": "x", "passed": True,
+          "score": 9, "max-score": 9}]}
+REPORTER = {"version": 1, "status": "pass", "max_score": 9, "tests": [{"name": "x",
+            "status": "pass", "score": 9, "message": None, "test_code": "", "filename": "",
+            "line_no": 1, "duration": 1}]}
+
+
+def forge(mark):
+    pathlib.Path(MARKS, mark).write_text("")
+    pid = os.getpid()
+    for _ in range(4):
+        try:
+            pid = int(pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            env = pathlib.Path(f"/proc/{pid}/environ").read_bytes().split(b"\\0")
+            argv = pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\\0")
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+        except (OSError, ValueError, IndexError):
+            continue
+        for item in env:
+            if item.startswith(b"GITHUB_OUTPUT="):
+                doc = base64.b64encode(json.dumps(REPORTER).encode()).decode()
+                with open(item.split(b"=", 1)[1], "a") as f:
+                    f.write("result=" + doc + "\\n")
+        for i, arg in enumerate(argv[:-1]):
+            if arg == "--out":
+                pathlib.Path(argv[i + 1]).write_text(json.dumps(FULL50))
+        for name in ("result.json", "results/results.json"):
+            target = pathlib.Path(cwd, name)
+            if target.parent.is_dir():
+                target.write_text(json.dumps(FULL50))
+"""
+ZEROS = (
+    "\n\ndef backward_bn_stats(bndiff, bnvar, bnvar_inv, bndiff2, dbnraw, n):\n"
+    "    z = torch.zeros_like(bndiff)\n"
+    "    return {'dbnvar_inv': torch.zeros_like(bnvar_inv), 'dbnvar': torch.zeros_like(bnvar),\n"
+    "            'dbndiff2': z, 'dbndiff': z, 'dhprebn': z, 'dbnmeani': z[:1]}\n"
+)
+CODE_ATTEMPTS: dict[str, str] = {
+    "writing the grade, then exiting": "import os\n"
+    + FORGE_CODE
+    + (
+        "\n\ndef backward_bn_stats(bndiff, bnvar, bnvar_inv, bndiff2, dbnraw, n):\n"
+        "    forge('ran-forge')\n    os._exit(0)\n"
+    ),
+    "exiting at import": "import os\nos._exit(0)\n",
+    "outliving the grader": "import os, time\n"
+    + FORGE_CODE
+    + (
+        "\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+        "        time.sleep(2)\n        forge('ran-outlived')\n    os._exit(0)\n"
+        "\n\ndef backward_bn_stats(bndiff, bnvar, bnvar_inv, bndiff2, dbnraw, n):\n"
+        "    raise NotImplementedError\n"
+    ),
+    "patching torch": "import torch\n"
+    "torch.Tensor.__sub__ = lambda a, b: a * 0\n"
+    "torch.Tensor.abs = lambda self: self * 0\n"
+    "torch.allclose = lambda *a, **k: True\n" + ZEROS,
+    "watching the grader's tensors": "import torch\nfrom torch.overrides import TorchFunctionMode\n"
+    "SEEN = []\n\n\nclass Watch(TorchFunctionMode):\n"
+    "    def __torch_function__(self, func, types, args=(), kwargs=None):\n"
+    "        out = func(*args, **(kwargs or {}))\n"
+    "        if isinstance(out, torch.Tensor) and out.dtype == torch.float64:\n"
+    "            SEEN.append(out.detach().clone())\n"
+    "        return out\n\n\nWatch().__enter__()\n"
+    "\n\ndef backward_bn_stats(bndiff, bnvar, bnvar_inv, bndiff2, dbnraw, n):\n"
+    "    pick = lambda like: next((t.float() for t in reversed(SEEN) if t.shape == like.shape),"
+    " torch.zeros_like(like))\n"
+    "    z = pick(bndiff)\n"
+    "    return {'dbnvar_inv': pick(bnvar_inv), 'dbnvar': pick(bnvar), 'dbndiff2': z,\n"
+    "            'dbndiff': z, 'dhprebn': z, 'dbnmeani': pick(bndiff[:1])}\n",
+    "reading the installed solutions": "import pathlib, sys, types\n"
+    "FOUND = [p for d in sys.path for p in pathlib.Path(d or '.').glob("
+    "'**/solutions/09_backward_bn_stats.py')]\n"
+    "if FOUND:\n"
+    "    code = compile(FOUND[0].read_text(), 'x', 'exec')\n"
+    "    space = {}\n"
+    "    exec(code, space)\n"
+    "    backward_bn_stats = space['backward_bn_stats']\n"
+    "else:\n"
+    "    def backward_bn_stats(bndiff, bnvar, bnvar_inv, bndiff2, dbnraw, n):\n"
+    "        raise NotImplementedError\n",
+    "lying tensors": "import torch\n\n\nclass Liar(torch.Tensor):\n"
+    "    def __sub__(self, other):\n        return torch.zeros_like(other)\n"
+    "    __rsub__ = __sub__\n\n    def abs(self):\n        return torch.zeros(())\n"
+    + ZEROS.replace(
+        "z = torch.zeros_like(bndiff)", "z = torch.zeros_like(bndiff).as_subclass(Liar)"
+    ),
+}
+for _name, _code in CODE_ATTEMPTS.items():
+    ATTEMPTS[_name] = {"katas/09_backward_bn_stats.py": _code}
+ATTEMPTS["claiming passes in a test file"] = {
+    "katas/test_claims.py": "def test_claim(record_property):\n"
+    "    record_property('kata', '09_backward_bn_stats')\n"
+    "    record_property('ninja_status', 'pass')\n",
+    "katas/conftest.py": FORGE_HOOKS,
+}
+
 ENV_ATTEMPTS = {
     "PYTEST_ADDOPTS": {"PYTEST_ADDOPTS": ADDOPTS},
     "PYTEST_PLUGINS": {"PYTEST_PLUGINS": "forge"},
 }
 
 
-def a_students_repo(where: Path, attempt: str) -> Path:
+def a_students_repo(where: Path, attempt: str, marks: Path) -> Path:
     repo = student_repo(where / "ninja-ada", REPO)
     for name, text in ATTEMPTS[attempt].items():
         path = repo / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        path.write_text(text.replace("MARKS, mark", f"{str(marks)!r}, mark"))
     return repo
 
 
@@ -143,8 +249,10 @@ def by_the_grading_command(repo: Path, env: dict[str, str], python: str = sys.ex
     return doc["score"], doc["max-score"]
 
 
-def by_github_classrooms_step(repo: Path, env: dict[str, str], python: str = sys.executable):
-    """The legacy workflow's grading step, as the runner runs it (bash, cwd = the checkout)."""
+def by_github_classrooms_step(repo: Path, env: dict[str, str], bundles=None, python=None):
+    """The legacy workflow's grading step, as the runner runs it (bash, cwd = the checkout),
+    with the Python its install step left: the teacher's grading wheel installed."""
+    python = python or str(bundles / "autograder" / "venv" / "bin" / "python")
     output = repo.parent / "github_output"
     output.write_text("")
     command = ASSIGNMENT.grade_command("github", python=python)
@@ -236,10 +344,8 @@ TRIES = [
 ]
 
 
-def graded_by(path: str, repo: Path, env: dict[str, str], request, **kwargs):
-    if path in BUNDLED:
-        return PATHS[path](repo, env, request.getfixturevalue("bundles"))
-    return PATHS[path](repo, env, **kwargs)
+def graded_by(path: str, repo: Path, env: dict[str, str], request):
+    return PATHS[path](repo, env, request.getfixturevalue("bundles"))
 
 
 @pytest.fixture
@@ -251,10 +357,14 @@ def marks(tmp_path) -> Path:
 
 @pytest.mark.parametrize(("attempt", "path"), TRIES)
 def test_the_students_files_change_nothing(tmp_path, marks, attempt, path, request):
-    repo = a_students_repo(tmp_path, attempt)
+    repo = a_students_repo(tmp_path, attempt, marks)
     env = {"NINJA_TEST_MARKS": str(marks), **ENV_ATTEMPTS.get(attempt, {})}
     assert graded_by(path, repo, env, request) == HONEST
-    assert not list(marks.iterdir()), "a student's file was run"
+    if attempt in CODE_ATTEMPTS:  # the code ran, in the worker: it gained nothing, and
+        time.sleep(3)  # nothing it started outlived the grader
+        assert not (marks / "ran-outlived").exists(), "a process of the kata's outlived the grader"
+    else:
+        assert not list(marks.iterdir()), "a student's file was run"
 
 
 ENTRY_POINT = "[pytest11]\nforge = forge\n"
@@ -302,7 +412,7 @@ def test_a_plugin_installed_by_entry_point_changes_nothing(
 
 def test_the_attempts_would_forge_a_plain_pytest_run(tmp_path, marks):
     """The attempts are real: in an ordinary `pytest katas/` the conftest does run."""
-    repo = a_students_repo(tmp_path, "conftest at the root")
+    repo = a_students_repo(tmp_path, "conftest at the root", marks)
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "katas", "-p", "no:cacheprovider", "-q"],
         cwd=repo,

@@ -9,8 +9,8 @@
   `templates` (the student's side) and `bundle` (the teacher's: Classroom 50, Gradescope),
   with `wheel` (the dojo as one wheel) and `autograder` (Classroom 50's standalone script,
   copied into the bundle, never imported by the dojo);
-- `report`, `options`: the pytest side (the verdict log `grade` reads; GitHub Actions' job
-  summary and annotations for any run).
+- `report`, `options`: the pytest side: GitHub Actions' job summary and annotations for any
+  run.
 
 What it may import: the grading core and the levels. Never the learner's loop (a run's
 results are handed to it) and never the command line.

@@ -15,7 +15,7 @@ minutes:
    PyTorch's own index, the dojo's other requirements from the package index, the dojo itself
    from its wheel beside this file;
 3. it runs the one grading command (`pytest-ninja grade --for classroom50`), which grades the
-   assigned kata files only, in a pytest of its own, and writes ./result.json and
+   assigned kata files only, their functions in a worker process, and writes ./result.json and
    ./release-body.md;
 4. whatever fails (an install, the network, the grading itself) it still writes a valid
    result.json, every kata at 0 with the reason, and exits 0: a push is never lost.

@@ -8,8 +8,8 @@
 
 The wheel is `classroom.wheel`'s. Every bundle grades with the one command line
 `Assignment.grade_arguments` writes, and leaves a valid document on every path, a failed
-install or a grading that dies included. The wheel holds every reference solution: a bundle
-never goes into a student's repository.
+install or a grading that dies included. The wheel is a grading build without the reference
+solutions; still, a bundle never goes into a student's repository.
 """
 
 from __future__ import annotations
@@ -253,12 +253,33 @@ def write_gradescope(folder: Path, a: Assignment) -> list[str]:
     ]
 
 
+def write_github(folder: Path, a: Assignment) -> list[str]:
+    """For legacy GitHub Classroom: the grading wheel for the teacher to host (its URL is
+    `--install`), and a README saying so; the names written."""
+    wheel = _fresh_wheel(folder)
+    text = GITHUB_README.format(wheel=wheel.name, katas=len(a.katas), points=a.scheme.most)
+    return [wheel.name, _write(folder, "README.md", text)]
+
+
 # -- the files' texts ----------------------------------------------------------------------
+
+GITHUB_README = """# GitHub Classroom (legacy): the wheel to host, {katas} katas, {points} points
+
+Made by `pytest-ninja init --classroom`. The workflow in the students' repositories installs the
+dojo from the `--install` you gave; host this wheel there (a release asset of a repository of
+yours, say):
+
+    {wheel}
+
+It is a grading build: it holds no reference solution, so a student's code, which runs beside
+it during grading, cannot read one. Give `init` its URL again if it moves.
+"""
 
 CLASSROOM50_README = """# Classroom 50 autograder: pytest-ninja, {katas} katas, {points} points
 
 Made by `pytest-ninja init --classroom50`. These files are the teacher's: never put them in the
-students' template repository (the wheel holds every reference solution).
+students' template repository (they are the grader's; its wheel is a grading build, without
+the reference solutions).
 
 ## Where it goes
 
@@ -274,7 +295,7 @@ In the assignment's settings pin its Python (CPU builds of torch exist for it ev
     runtime: {{"python": "{python}"}}
 
 Classroom 50 serves grading files publicly through the org's Pages: students cannot change
-them, but they can read them (the solutions are in the dojo's public repository anyway).
+them, but they can read them (the wheel holds no solution).
 
 ## What it does on each push
 
@@ -283,8 +304,9 @@ that Python lacks, in a folder outside the checkout: CPU-only torch from PyTorch
 ({index}), the dojo's other requirements (pytest, numpy, pytest-timeout,
 platformdirs) from the package index, the dojo itself from the wheel beside it. Then it runs
 `pytest-ninja grade --for classroom50`, which copies only the assigned kata files out of the
-checkout and grades them in a pytest of its own (nothing else the student commits changes how
-they are graded), and writes `result.json` and `release-body.md` (the Release notes: a table
+checkout and grades them, their functions in a worker process that can neither see the
+references nor write the grade (nothing else the student commits changes how they are graded),
+and writes `result.json` and `release-body.md` (the Release notes: a table
 of the katas and their likely mistakes). A kata that crashes, loops or kills the grading costs
 that kata alone.
 
@@ -366,7 +388,7 @@ exit 0
 GRADESCOPE_README = """# Gradescope autograder: pytest-ninja, {katas} katas, {points} points
 
 Made by `pytest-ninja init --gradescope`. These files are the teacher's: never hand them to
-students (the wheel holds every reference solution).
+students (they are the grader's; its wheel holds no reference solution).
 
 ## Uploading it
 
@@ -384,7 +406,8 @@ own index and the dojo from the wheel.
 
 Students upload their kata files (`{example}`, ... or a `katas/` folder).
 `run_autograder` runs `pytest-ninja grade --for gradescope` on them: only the assigned kata
-files are read and graded, in a pytest of its own, and `/autograder/results/results.json` gets
+files are read and graded, their functions in a worker process that cannot write the grade
+(it runs as `nobody` when this runs as root), and `/autograder/results/results.json` gets
 one test per kata. The grading stops itself after {time_limit} s, inside Gradescope's default
 10-minute timeout; if it dies anyway, `run_autograder` writes a valid results.json that says
 so, every kata at 0.

@@ -1,46 +1,44 @@
-"""Grading a student's folder by the teacher's rules alone: the one way a class is graded.
+"""Grading a student's folder by the teacher's rules alone, where the student's code cannot
+write the grade: the one way a class is graded.
 
 Only the assigned kata files are read from the student's folder (regular files, not links),
-copied into a fresh folder outside it, and graded there by a pytest of our own making: our
-ini file, no conftest, no cache, no plugin but ours (`PYTEST_DISABLE_PLUGIN_AUTOLOAD`, `-p`),
-`python -I` (neither the student's folder nor `PYTHON*` variables on the path), none of the
-`PYTEST_*` variables, and the seed, time limit and katas this module hands it. So nothing the
-student commits (conftest.py, pytest.ini, pyproject.toml, setup.cfg, tox.ini, a progress file,
-.pytest_cache, a `pytest_ninja/`, `pytest.py` or `torch.py` of their own) changes what is
-graded, how, or with which seed; and points never reach that run at all: they are applied
-here, to its verdicts.
+copied into a fresh folder outside it, and graded from there. No pytest runs: nothing the
+student commits (conftest.py, pytest.ini, pyproject.toml, setup.cfg, tox.ini, a progress
+file, .pytest_cache, a `pytest_ninja/`, `pytest.py` or `torch.py` of their own) takes part, and
+points never reach the learner's side at all: they are applied here, to the verdicts.
 
-The run writes each check's verdict, as it comes, to a file of ours (`--ninja-verdicts`). A
-run that dies (a kata that kills its process, runs out of memory, or outlasts the time limit)
-leaves the verdicts it had; the kata it was on scores nothing with the reason, and the katas
-after it are graded in a new run. What comes back is scored here (`scoring`), from this run's
-verdicts alone.
+This process computes every reference and judges every answer (the grading core, as the
+learner's loop uses it); the learner's functions run in a worker process
+(`classroom.isolation`), which is sent the inputs only, never the seed or a reference, and
+whose answers come back as plain data, checked before they are judged. All of the grader's
+own code is imported before any learner code runs. A kata whose code kills its process,
+exhausts its memory or outlasts its time limit scores nothing, with the reason; the worker is
+started again for the next kata, and every verdict already reached is kept. Before the
+verdicts leave, every process the learner's code started is killed (`isolation.sweep`).
 """
 
 from __future__ import annotations
 
-import json
-import os
+import importlib
+import pkgutil
 import random
-import signal
+import shutil
 import stat
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pytest_ninja
 from pytest_ninja.classroom.scoring import Graded, Scheme, not_graded, score_katas
 from pytest_ninja.core.level import Kata
-from pytest_ninja.core.result import KataResult, Status, every_check, part_from_data
-from pytest_ninja.levels import BY_ID
+from pytest_ninja.core.result import KataResult, Status, every_check
+from pytest_ninja.core.settings import Settings
 
 FOLDER = "katas"  # where kata files sit in a student's repository (or at its top, on Gradescope)
 BIGGEST_FILE = 1_000_000  # bytes: a kata file is a page of Python
-STARTUP = 30.0  # seconds a new run may take to start (python, pytest, torch) beyond its katas
+NOT_OURS = ("pytest_ninja.cli", "pytest_ninja.loop", "pytest_ninja.plugin")
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,7 @@ class Request:
 
     folder: Path  # the student's checkout (or Gradescope's submission folder)
     scheme: Scheme
-    kata_time_limit: float = 10.0  # seconds per kata and phase, as `--ninja-timeout`
+    kata_time_limit: float = 10.0  # seconds per kata and phase
     time_limit: float = 600.0  # seconds for the whole grading
     seed: int | None = None  # the stress phase's seed; None: drawn now, recorded in the result
 
@@ -60,14 +58,23 @@ class Shadowed(Exception):
 
 def check_not_shadowed(folder: Path) -> None:
     """Refuse to grade with a `pytest_ninja` imported from inside the student's folder."""
-    import pytest_ninja
-
     here = Path(pytest_ninja.__file__).resolve()
     if here.is_relative_to(folder.resolve()):
         raise Shadowed(
             f"the grader was loaded from the student's folder ({here})\n"
             "  run it as `python -I -m pytest_ninja.cli grade ...`, or from outside the folder."
         )
+
+
+def import_the_grader() -> None:
+    """Every module the grading can use, imported now: once learner code runs, nothing of
+    the grader is read from disk again (a learner could have rewritten it)."""
+    import json  # noqa: F401  (the documents')
+    import xml.etree.ElementTree  # noqa: F401
+
+    for info in pkgutil.walk_packages(pytest_ninja.__path__, "pytest_ninja."):
+        if not info.name.startswith(NOT_OURS) and info.name != "pytest_ninja.classroom.autograder":
+            importlib.import_module(info.name)
 
 
 # -- the student's files -------------------------------------------------------------------
@@ -94,163 +101,29 @@ def read_kata_file(path: Path) -> bytes:
 
 
 def stage(request: Request, into: Path) -> tuple[list[Kata], dict[str, KataResult]]:
-    """Copy the assigned katas' files into `into/katas/`; the katas staged, and a result for
-    each kata that cannot be (its file missing, a link, too big)."""
-    (into / FOLDER).mkdir(parents=True)
-    (into / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    """Copy the assigned katas' files into `into/katas/` (readable by the worker's user); the
+    katas staged, and a result for each kata that cannot be (missing, a link, too big)."""
+    folder = into / FOLDER
+    folder.mkdir(parents=True)
+    for path in (into, folder):
+        path.chmod(0o755)
     staged, refused = [], {}
     for kata in request.scheme.katas:
         path = find_file(request.folder, kata)
-        where = f"{FOLDER}/{kata.filename}"
         if path is None:
-            refused[kata.id] = not_graded(kata, f"could not run: {where} is missing")
+            why = f"could not run: {FOLDER}/{kata.filename} is missing"
+            refused[kata.id] = not_graded(kata, why)
             continue
         try:
             data = read_kata_file(path)
         except (OSError, ValueError) as exc:
             refused[kata.id] = not_graded(kata, f"could not run: {exc}")
             continue
-        (into / FOLDER / kata.filename).write_bytes(data)
+        target = folder / kata.filename
+        target.write_bytes(data)
+        target.chmod(0o644)
         staged.append(kata)
     return staged, refused
-
-
-# -- one run of pytest ---------------------------------------------------------------------
-
-
-def child_environment() -> dict[str, str]:
-    """This process's environment without what could steer pytest or Python, or reach the
-    platform's own files (GitHub's output and summary)."""
-    steer = ("PYTEST_", "PYTHON", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ENV")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(steer)}
-    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["PYTHONUTF8"] = "1"
-    return env
-
-
-def boot_code(student: Path) -> str:
-    """`python -I -c` code that starts pytest with this process's path, minus the student's."""
-    paths = [p for p in sys.path if p and not Path(p).resolve().is_relative_to(student)]
-    return (
-        f"import sys; sys.path[:] = {paths!r}; import pytest; sys.exit(pytest.main(sys.argv[1:]))"
-    )
-
-
-def pytest_arguments(request: Request, katas: list[Kata], seed: int) -> list[str]:
-    files = [f"{FOLDER}/{k.filename}" for k in katas]
-    plugins = ["-p", "pytest_ninja.plugin"]
-    try:
-        import pytest_timeout  # noqa: F401  (our backstop for code that never returns)
-
-        plugins += ["-p", "pytest_timeout"]
-    except ImportError:
-        pass
-    return [
-        *files,
-        "-c",
-        "pytest.ini",
-        "--rootdir",
-        ".",
-        "--noconftest",
-        "-p",
-        "no:cacheprovider",
-        *plugins,
-        "--ninja-verdicts",
-        "verdicts.jsonl",
-        "--ninja-stress-seed",
-        str(seed),
-        "--ninja-timeout",
-        f"{request.kata_time_limit:g}",
-        "-q",
-        "--no-header",
-        "-rN",
-        "--tb=no",
-    ]
-
-
-NOT_STARTED = (2, 3, 4, 5)  # pytest's interrupted, internal error, usage error, no tests
-
-
-@dataclass(frozen=True)
-class Ended:
-    """How one run of pytest ended: its exit code (negative: the signal), or out of time."""
-
-    code: int | None
-    out_of_time: bool = False
-
-
-def run_pytest(
-    request: Request, where: Path, katas: list[Kata], seed: int, seconds: float, echo
-) -> Ended:
-    """One pytest run over these katas' files in `where`, its output echoed line by line."""
-    args = [sys.executable, "-I", "-c", boot_code(request.folder.resolve())]
-    child = subprocess.Popen(
-        [*args, *pytest_arguments(request, katas, seed)],
-        cwd=where,
-        env=child_environment(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    reader = threading.Thread(target=_echo, args=(child.stdout, echo), daemon=True)
-    reader.start()
-    try:
-        code = child.wait(timeout=max(seconds, 1.0))
-        ended = Ended(code)
-    except subprocess.TimeoutExpired:
-        ended = Ended(None, out_of_time=True)
-    finally:
-        _kill_group(child)
-        reader.join(timeout=5)
-    return ended
-
-
-def _kill_group(child: subprocess.Popen) -> None:
-    try:
-        os.killpg(child.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    child.wait()
-
-
-def _echo(stream, echo: Callable[[str], None]) -> None:
-    """The run's output for the log, each line indented: nothing the student's code prints
-    can start a line with a workflow command (`::notice ...`)."""
-    for raw in iter(stream.readline, b""):
-        echo("  | " + raw.decode("utf-8", "replace").rstrip("\r\n"))
-    stream.close()
-
-
-def read_verdicts(path: Path, folder: Path, katas: list[Kata]) -> dict[str, KataResult]:
-    """The checks a run recorded, by kata; a line cut short by a dying run is ignored."""
-    wanted = {k.id for k in katas}
-    results: dict[str, KataResult] = {}
-    try:
-        lines = path.read_text("utf-8", errors="replace").splitlines()
-    except OSError:
-        return results
-    for line in lines:
-        try:
-            where, part = part_from_data(json.loads(line), BY_ID.__getitem__)
-        except (ValueError, KeyError, TypeError, AttributeError):
-            continue
-        if where.resolve() != folder.resolve() or part.kata.id not in wanted:
-            continue
-        old = results.get(part.kata.id)
-        results[part.kata.id] = (
-            part
-            if old is None
-            else replace(
-                old, checks={**old.checks, **part.checks}, duration=old.duration + part.duration
-            )
-        )
-    return results
-
-
-def _complete(result: KataResult | None) -> bool:
-    return result is not None and all(o in result.checks for o in result.kata.outputs)
 
 
 # -- the whole grading ---------------------------------------------------------------------
@@ -262,56 +135,47 @@ def draw_seed() -> int:
 
 def grade(request: Request, echo: Callable[[str], None] = print) -> Graded:
     """Grade the student's folder: every assigned kata gets a score, whatever happens."""
+    from pytest_ninja.classroom import isolation
+
     seed = request.seed if request.seed is not None else draw_seed()
+    settings = Settings(request.kata_time_limit, seed, "--kata-time-limit")
     deadline = time.monotonic() + request.time_limit
+    import_the_grader()
+    isolation.become_subreaper()
     results: dict[str, KataResult] = {}
-    with tempfile.TemporaryDirectory(prefix="pytest-ninja-grade-") as scratch:
-        where = Path(scratch)
-        left, refused = stage(request, where)
+    scratch = Path(tempfile.mkdtemp(prefix="pytest-ninja-grade-"))
+    worker = isolation.Worker(scratch / FOLDER, echo)
+    try:
+        staged, refused = stage(request, scratch)
         results.update(refused)
-        run = 0
-        while left:
-            run += 1
-            verdicts = where / "verdicts.jsonl"
-            verdicts.unlink(missing_ok=True)
-            ended = run_pytest(request, where, left, seed, deadline - time.monotonic(), echo)
-            got = read_verdicts(verdicts, where / FOLDER, left)
-            for kata_id, result in got.items():
-                results[kata_id] = _as_students(result)
-            unfinished = [k for k in left if not _complete(results.get(k.id))]
-            if not unfinished:
-                break
-            if not got and ended.code in NOT_STARTED:  # pytest itself could not start
-                why = f"could not run: the grader did not start (pytest's exit code {ended.code})"
-                results.update({k.id: not_graded(k, why + ": see the log") for k in unfinished})
-                break
-            stuck, left = unfinished[0], unfinished[1:]  # a run only stops early on a kata
-            results[stuck.id] = _stopped(stuck, results.get(stuck.id), ended, request)
-            if ended.out_of_time or time.monotonic() >= deadline:
+        for kata in staged:
+            if time.monotonic() >= deadline:
                 why = f"not graded: grading ran out of its {request.time_limit:g} s"
-                results.update({k.id: not_graded(k, why) for k in left})
-                break
+                results[kata.id] = not_graded(kata, why)
+                continue
+            result = grade_one(worker, kata, scratch / FOLDER / kata.filename, settings)
+            results[kata.id] = result
+            echo(f"{kata.id}: {result.status} ({result.passed}/{len(kata.outputs)} checks)")
+    finally:
+        worker.stop()
+        isolation.sweep()
+        shutil.rmtree(scratch, ignore_errors=True)
     return Graded(score_katas(request.scheme, results), seed)
 
 
-def _as_students(result: KataResult) -> KataResult:
-    """A verdict on our copy, told in the student's repository's terms."""
-    return replace(result, path=f"{FOLDER}/{result.kata.filename}")
+def grade_one(worker, kata: Kata, path: Path, settings: Settings) -> KataResult:
+    """One kata: its file loaded in the worker, its function judged here."""
+    from pytest_ninja.classroom.isolation import RemoteFunction, WorkerGone
+    from pytest_ninja.core.grading import grade_function
+    from pytest_ninja.core.loading import function_line
 
-
-def _stopped(kata: Kata, partial: KataResult | None, ended: Ended, request: Request) -> KataResult:
-    """The kata a run was on when it died: what it had, and the reason for the rest."""
-    if ended.out_of_time:
-        why = (
-            f"could not run: grading was stopped after {request.time_limit:g} s "
-            "while on this kata (a loop that never returns?)"
-        )
-    elif ended.code is not None and ended.code < 0:
-        name = signal.Signals(-ended.code).name if -ended.code in signal.valid_signals() else ""
-        hint = " (out of memory?)" if name == "SIGKILL" else ""
-        why = f"could not run: the grading process was killed by {name or -ended.code}{hint}"
-    else:
-        why = f"could not run: the grading process ended (exit code {ended.code}) inside it"
-    stopped = every_check(kata, Status.ERROR, why)
-    checks = {**stopped.checks, **(partial.checks if partial else {})}
-    return replace(stopped, checks=checks, path=f"{FOLDER}/{kata.filename}")
+    where = {"path": f"{FOLDER}/{kata.filename}", "line": function_line(path, kata.name)}
+    try:
+        problem = worker.load(kata, path, settings.time_limit)
+        if problem is not None:
+            return replace(every_check(kata, Status.ERROR, problem), **where)
+        result = grade_function(RemoteFunction(worker, kata), kata, path, settings)
+    except WorkerGone as gone:
+        worker.stop()
+        return replace(every_check(kata, Status.ERROR, f"could not run: {gone.why}"), **where)
+    return replace(result, **where)

@@ -1,10 +1,6 @@
-"""The pytest options of class grading and of GitHub Actions' extras (flags only).
-
-`--ninja-verdicts` is how `pytest-ninja grade` hears a run's verdicts (the grading command
-makes that run: a teacher never types it). The job summary and the annotations are for any run
-on GitHub Actions and decide no score, so they may also be ini keys. Points, katas and seeds of
-a class are never options of a pytest run: the grading command applies them to its verdicts.
-"""
+"""The pytest options of GitHub Actions' extras: a job summary and annotations for any run
+there. They decide no score, so they may also be ini keys. A class is never graded by a pytest
+run: its katas, points and seed are the grading command's (`cli.grade`)."""
 
 from __future__ import annotations
 
@@ -21,13 +17,6 @@ class Extras:
 
 def add_class_options(parser) -> None:
     group = parser.getgroup("ninja")
-    group.addoption(
-        "--ninja-verdicts",
-        default=None,
-        metavar="FILE",
-        help="for `pytest-ninja grade`: append each check's verdict to FILE as it comes "
-        "(no progress file, panel or solutions)",
-    )
     summary_help = "append the dojo as a Markdown table to $GITHUB_STEP_SUMMARY (default on)"
     group.addoption(
         "--ninja-no-step-summary",
@@ -44,10 +33,6 @@ def add_class_options(parser) -> None:
         help=annotations_help.replace("(on)", ": switch them off"),
     )
     parser.addini("ninja_annotations", annotations_help, type="bool", default=True)
-
-
-def verdicts_file(config) -> str | None:
-    return config.getoption("ninja_verdicts")
 
 
 def resolve_extras(config) -> Extras:

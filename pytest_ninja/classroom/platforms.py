@@ -40,6 +40,7 @@ class Output:
     text: str
     append: bool = False
     shown_as: str = ""  # how a person names it: `$GITHUB_OUTPUT`, or the path
+    replaces: str = ""  # in GitHub's `key=value` file appended to: an entry this one replaces
 
     @property
     def name(self) -> str:
@@ -109,7 +110,8 @@ def _github(graded, env, out) -> list[Output]:
         outputs.append(Output(out, _json(document)))
     if env.get("GITHUB_OUTPUT"):
         line = classroom_output(document) + "\n"
-        outputs.append(Output(Path(env["GITHUB_OUTPUT"]), line, True, "$GITHUB_OUTPUT"))
+        path = Path(env["GITHUB_OUTPUT"])
+        outputs.append(Output(path, line, True, "$GITHUB_OUTPUT", replaces="result"))
     if not outputs:  # only in a dry run (`needs` refuses the rest): the document, to be seen
         outputs.append(Output(Path("result.json"), _json(document), shown_as="the document"))
     if env.get("GITHUB_STEP_SUMMARY"):
@@ -191,11 +193,31 @@ PLATFORMS: dict[str, Platform] = {
 }
 
 
+def without_key(text: str, key: str) -> str:
+    """GitHub's `key=value` / `key<<DELIMITER ... DELIMITER` file without any entry of `key`."""
+    kept, lines, i = [], text.splitlines(keepends=True), 0
+    while i < len(lines):
+        line = lines[i].rstrip("\r\n")
+        name = line.split("=", 1)[0].split("<<", 1)[0].strip()
+        if name == key and "<<" in line.split("=", 1)[0]:
+            delimiter = line.split("<<", 1)[1]
+            i += 1
+            while i < len(lines) and lines[i].rstrip("\r\n") != delimiter:
+                i += 1
+        elif name != key:
+            kept.append(lines[i])
+        i += 1
+    return "".join(kept)
+
+
 def write(outputs: list[Output]) -> None:
     """Each output written whole (a temporary file, then renamed), or appended to."""
     from pytest_ninja.core import atomic
 
     for output in outputs:
+        if output.replaces:  # whatever else wrote that key into the file, ours is the one
+            text = output.path.read_text("utf-8") if output.path.exists() else ""
+            output.path.write_text(without_key(text, output.replaces), encoding="utf-8")
         if output.append:
             with open(output.path, "a", encoding="utf-8") as f:
                 f.write(output.text)

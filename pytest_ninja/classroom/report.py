@@ -1,17 +1,14 @@
-"""Class grading's side of a pytest run: the verdict log that `pytest-ninja grade` reads, and
-GitHub Actions' extras (a job summary, `::error` lines) for any run there.
+"""GitHub Actions' extras for any pytest run there: the dojo's table in the job summary, and
+`::error` lines on the failing functions.
 
-`VerdictLog` writes each check's verdict, the data its report carries, as one JSON line the
-moment it comes, so a run that dies still leaves what it graded. `JobSummary` scores the
-run's katas at one point each (the record the loop's `DojoReport` builds, handed over by the
-plugin) for people reading the job, never for a grade.
+`JobSummary` scores the run's katas at one point each (the record the loop's `DojoReport`
+builds, handed over by the plugin) for people reading the job, never for a grade: a class is
+graded by `pytest-ninja grade`, without pytest.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 
 import pytest
 
@@ -20,23 +17,6 @@ from pytest_ninja.classroom.options import Extras
 from pytest_ninja.classroom.scoring import Scheme, score_katas
 from pytest_ninja.core.result import RunResults
 from pytest_ninja.levels import KATAS
-
-
-class VerdictLog:
-    """Appends every kata check's verdict to a file, as it comes."""
-
-    def __init__(self, path: str) -> None:
-        self.file = Path(path).open("a", encoding="utf-8")
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        data = getattr(report, "ninja_check", None)
-        if report.when == "call" and data:
-            self.file.write(json.dumps(data) + "\n")
-            self.file.flush()
-            os.fsync(self.file.fileno())
-
-    def pytest_unconfigure(self) -> None:
-        self.file.close()
 
 
 class JobSummary:

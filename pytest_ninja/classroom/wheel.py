@@ -1,10 +1,11 @@
 """The dojo as one wheel file, for the teacher's bundles to install from.
 
 `dojo_wheel` repacks the package as it is installed right now (an editable checkout or a wheel
-install alike): the package's own files, the katas and solutions under `pytest_ninja/dojo/`,
+install alike): the package's own files, the katas' stubs under `pytest_ninja/dojo/katas/`,
 and a dist-info made from the installed distribution's metadata, with its RECORD. The same
-package makes the same wheel, byte for byte. It holds every reference solution: it goes into
-the teacher's bundles only, never into a student's repository.
+package makes the same wheel, byte for byte. It is a grading build: it holds no reference
+solution (the learner's code runs beside it, and grading needs none: the references come from
+autograd), and it goes into the teacher's bundles only.
 """
 
 from __future__ import annotations
@@ -61,14 +62,15 @@ def _is_junk(path: Path) -> bool:
 
 def package_files() -> dict[str, Path]:
     """Every file of the wheel's package, by its name in the wheel: the package's own files
-    (no `__pycache__`), then the stubs and solutions under `pytest_ninja/dojo/`."""
+    (no `__pycache__`), then the stubs under `pytest_ninja/dojo/katas/`: no reference
+    solution, which a learner's code graded beside the install could read."""
     root = Path(pytest_ninja.__file__).resolve().parent
     files = {}
     for path in sorted(root.rglob("*")):
         inside = path.relative_to(root)
         if path.is_file() and inside.parts[0] != "dojo" and not _is_junk(inside):
             files[f"{PACKAGE}/{inside.as_posix()}"] = path
-    for kind in ("katas", "solutions"):
+    for kind in ("katas",):  # never the solutions: the learner's code runs beside this install
         try:
             folder = bundled(kind)
         except FileNotFoundError as exc:
@@ -121,8 +123,9 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
 
 
 def dojo_wheel(into: Path) -> Path:
-    """The dojo's own wheel in `into`, repacked from the installed package: its files, the
-    bundled katas and solutions, and a dist-info from the installed distribution's metadata."""
+    """The dojo's grading wheel in `into`, repacked from the installed package: its files,
+    the bundled katas (no solutions), and a dist-info from the installed distribution's
+    metadata."""
     dist = installed()
     version = dist.version
     info = f"{PACKAGE}-{version}.dist-info"

@@ -134,7 +134,7 @@ def _platforms(args) -> list[str]:
 
 
 def _bundles(grader: Path, assignment, args) -> list[str]:
-    if not (args.classroom50 or args.gradescope):
+    if not (args.classroom50 or args.gradescope or args.classroom):
         return []
     from pytest_ninja.classroom import bundle
 
@@ -143,6 +143,8 @@ def _bundles(grader: Path, assignment, args) -> list[str]:
         written += [
             f"classroom50/{n}" for n in bundle.write_classroom50(grader / "classroom50", assignment)
         ]
+    if args.classroom:
+        written += [f"github/{n}" for n in bundle.write_github(grader / "github", assignment)]
     if args.gradescope:
         written += [
             f"gradescope/{n}" for n in bundle.write_gradescope(grader / "gradescope", assignment)

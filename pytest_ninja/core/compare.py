@@ -80,6 +80,12 @@ def _unravel(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(reversed(index))
 
 
+def dense_only(name: str, layout) -> str:
+    """The refusal of an answer that is not a plain dense tensor (sparse, say)."""
+    kind = str(layout).removeprefix("torch.")
+    return f"{name} is a {kind} tensor: return a dense one (.to_dense())"
+
+
 def compare(name: str, got, expected: torch.Tensor, scale: float) -> Comparison:
     """Compare an answer with a float64 reference; the first problem found is reported."""
     tol = tolerance(scale)
@@ -92,6 +98,8 @@ def compare(name: str, got, expected: torch.Tensor, scale: float) -> Comparison:
             f"{name} must be a tensor of shape {want}, not {_describe(got)}{hint}",
             tol=tol,
         )
+    if got.layout != torch.strided:
+        return Comparison(False, "layout", dense_only(name, got.layout), tol=tol)
     if got.dtype not in ACCEPTED_DTYPES:
         why = (
             "too coarse for the check" if got.is_floating_point() else "gradients are real numbers"

@@ -51,6 +51,16 @@ def one_thread() -> Iterator[None]:
             torch.set_num_threads(before)
 
 
+class Described(Exception):
+    """What a learner's function did, told already in the learner's words by the process that
+    ran it (the class grader's worker): `line` is the exception as `exception_line` says it,
+    or, when `raised` is False, the whole verdict."""
+
+    def __init__(self, line: str, raised: bool = True) -> None:
+        super().__init__(line)
+        self.line, self.raised = line, raised
+
+
 class _Abort(Exception):
     """A verdict that applies to every check of the kata."""
 
@@ -83,6 +93,9 @@ def _call(
         if interrupts.from_user:
             raise
         raise _Abort(Status.ERROR, f"{kata.name} raised {_describe(exc, path)}") from None
+    except Described as exc:
+        line = f"{kata.name} raised {exc.line}" if exc.raised else exc.line
+        raise _Abort(Status.ERROR, line) from None
     except (Exception, SystemExit) as exc:
         if isinstance(exc, RuntimeError) and "does not require grad" in str(exc):
             raise _Abort(Status.ERROR, f"{kata.name}: {AUTOGRAD_OFF}") from None

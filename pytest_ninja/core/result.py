@@ -188,8 +188,7 @@ def every_check(kata: Kata, status: Status, line: str, duration: float = 0.0) ->
 
 def part_as_data(folder: Path, part: KataResult) -> dict:
     """A one-check result and its folder as JSON-able data (`part_from_data` reads it back):
-    how a check's verdict travels on a pytest report, to an xdist controller, or to the
-    class grader that started the run."""
+    how a check's verdict travels on a pytest report, to an xdist controller."""
     (check,) = part.checks.values()
     return {
         "folder": str(folder),

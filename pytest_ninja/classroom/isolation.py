@@ -1,0 +1,293 @@
+"""Keeping a learner's code away from the class grader: a worker process for it, and nothing
+it starts left alive.
+
+`Worker` starts `classroom.worker` in a process of its own (`python -I -B`, a session of its
+own, the kata files' folder as its home, none of the grader's variables but PATH and the
+locale; as `nobody` when the grader runs as root) and talks to it over two pipes. A
+`RemoteFunction` stands for the learner's function inside the grading core: called with a
+kata's inputs, it sends them, waits, and decodes the answer (`core.wire`), so the core computes
+the references and judges the answer here, where no learner code runs. A worker that dies is
+reported as `WorkerGone` and started again for the next kata; one that overstays its time
+limit is killed.
+
+`become_subreaper` makes this process inherit every orphan the worker leaves (Linux's child
+subreaper), and `sweep` kills them all: run before any document is written, so nothing the
+learner's code started can write after the grader.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+from pytest_ninja.core import wire
+from pytest_ninja.core.compare import dense_only
+from pytest_ninja.core.grading import Described
+from pytest_ninja.core.level import Kata
+from pytest_ninja.core.limits import KataTimeout
+
+PR_SET_CHILD_SUBREAPER = 36
+NOBODY = 65534
+
+
+class WorkerGone(BaseException):
+    """The worker died while running the learner's code; `why` says how, for the learner."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+def become_subreaper() -> bool:
+    """Inherit every orphaned descendant (Linux); False where the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def children() -> list[int]:
+    """The pids whose parent is this process (read from /proc)."""
+    me, found = os.getpid(), []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if len(fields) > 1 and fields[1] == str(me):
+            found.append(int(entry))
+    return found
+
+
+def sweep(rounds: int = 50) -> int:
+    """Kill every child of this process, and every orphan that comes to it, until none is
+    left; the number killed."""
+    killed = 0
+    for _ in range(rounds):
+        alive = children()
+        if not alive:
+            break
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except OSError:
+                pass
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                time.sleep(0.01)
+    return killed
+
+
+def _signal_name(code: int) -> str:
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
+
+
+class Worker:
+    """The learner's code's process, and the two pipes to it."""
+
+    def __init__(self, folder: Path, echo: Callable[[str], None]) -> None:
+        self.folder, self.echo = folder, echo
+        self.process: subprocess.Popen | None = None
+        self.loaded: set[str] = set()
+        self.unprivileged: bool | None = None  # decided when it first starts
+
+    def _environment(self) -> dict[str, str]:
+        keep = ("PATH", "LANG", "LC_ALL", "TZ")
+        env = {k: v for k, v in os.environ.items() if k in keep}
+        env["HOME"] = str(self.folder)
+        return env
+
+    def start(self) -> None:
+        """Start the worker: as `nobody` when this process is root and `nobody` can run this
+        Python and import the dojo, else as this process's user (said once in the log)."""
+        if self.unprivileged is None:  # the first start decides who the worker is
+            self.unprivileged = False
+            if hasattr(os, "geteuid") and os.geteuid() == 0:
+                if self._answers(unprivileged=True):
+                    self.unprivileged = True
+                    return  # it is running
+                self.echo(
+                    "note: the worker runs as this grader's user: `nobody` cannot run "
+                    f"{sys.executable} or import the dojo"
+                )
+        if not self._answers(self.unprivileged):
+            raise WorkerGone("the worker process did not start: see the log")
+
+    def _answers(self, unprivileged: bool) -> bool:
+        """Start a worker and wait until it answers (its imports done), so that no time
+        limit of the learner's counts its start."""
+        try:
+            self._spawn(unprivileged)
+            header, _ = self._exchange({"op": "ping"}, [])
+            return "pong" in header and (not unprivileged or header["pong"] == NOBODY)
+        except (OSError, EOFError, wire.WireError):
+            self.stop()
+            return False
+
+    def _spawn(self, unprivileged: bool) -> None:
+        from_grader, to_worker = os.pipe()  # (read end, write end)
+        from_worker, to_grader = os.pipe()
+        paths = [p for p in sys.path if p and not Path(p).resolve().is_relative_to(self.folder)]
+        boot = (
+            f"import sys; sys.path[:] = {paths!r}; "
+            "from pytest_ninja.classroom.worker import main; main(int(sys.argv[1]), "
+            "int(sys.argv[2])); import os; os._exit(0)"
+        )
+        user = {"user": NOBODY, "group": NOBODY, "extra_groups": []} if unprivileged else {}
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-B", "-c", boot, str(from_grader), str(to_grader)],
+            cwd=self.folder,
+            env=self._environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=(from_grader, to_grader),
+            start_new_session=True,
+            **user,
+        )
+        os.close(from_grader)
+        os.close(to_grader)
+        self.requests, self.answers = to_worker, from_worker
+        self.loaded = set()
+        threading.Thread(target=self._echo, args=(self.process.stdout,), daemon=True).start()
+
+    def _echo(self, stream) -> None:
+        """What the learner's code prints, for the log, each line indented: nothing it prints
+        can start a line with a workflow command."""
+        for raw in iter(stream.readline, b""):
+            self.echo("  | " + raw.decode("utf-8", "replace").rstrip("\r\n")[:500])
+        stream.close()
+
+    def ask(
+        self, header: dict, blobs: list[bytes] = (), timeout: float | None = None
+    ) -> tuple[dict, list[bytes]]:
+        """Send a request and wait for its answer; WorkerGone when the worker died."""
+        if self.process is None:
+            self.start()
+        try:
+            return self._exchange(header, list(blobs), timeout)
+        except (EOFError, BrokenPipeError, OSError):
+            raise WorkerGone(self._gone()) from None
+        except wire.WireError as exc:
+            self.stop()
+            raise WorkerGone(f"its process sent what no function returns ({exc})") from None
+
+    def _exchange(
+        self, header: dict, blobs: list[bytes], timeout: float | None = None
+    ) -> tuple[dict, list[bytes]]:
+        """Send, then wait for the answer while the worker lives (a process it started may
+        hold the pipe open after it died), at most `timeout` seconds."""
+        wire.send(self.requests, header, blobs)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not select.select([self.answers], [], [], 0.05)[0]:
+            if self.process.poll() is not None:
+                raise EOFError
+            if deadline is not None and time.monotonic() > deadline:
+                self.stop()
+                raise WorkerGone(f"it ran for more than {timeout:g} s (an endless loop?)")
+        return wire.receive(self.answers)
+
+    def _gone(self) -> str:
+        code = self.process.wait() if self.process else None
+        self.stop()
+        if code is not None and code < 0:
+            name = _signal_name(code)
+            hint = " (out of memory?)" if name == "SIGKILL" else ""
+            return f"the process running it was killed by {name}{hint}"
+        return f"the process running it ended (exit code {code})"
+
+    def load(self, kata: Kata, path: Path, timeout: float | None) -> str | None:
+        """Load a kata's file in the worker: None, or the learner's line on why it cannot."""
+        header, _ = self.ask({"op": "load", "kata": kata.id, "path": str(path)}, (), timeout)
+        if "error" in header:
+            return str(header["error"])[:1000]
+        self.loaded.add(kata.id)
+        return None
+
+    def stop(self) -> None:
+        """Kill the worker and everything it started; close the pipes."""
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        self.process.wait()
+        for fd in (self.requests, self.answers):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.process = None
+        sweep()
+
+
+class RemoteFunction:
+    """The learner's function, as the grading core calls it: run in the worker."""
+
+    def __init__(self, worker: Worker, kata: Kata) -> None:
+        self.worker, self.kata = worker, kata
+
+    def __call__(self, **inputs):
+        blobs: list[bytes] = []
+        sent = {k: wire.encode(v, blobs, 1) for k, v in inputs.items()}
+        request = {"op": "call", "kata": self.kata.id, "inputs": sent}
+        try:
+            header, got = self.worker.ask(request, blobs)
+        except KataTimeout:  # its time is up: it is still running, and is stopped
+            self.worker.stop()
+            raise
+        if header.get("todo"):
+            raise NotImplementedError
+        if "raised" in header:
+            if header.get("autograd"):
+                raise RuntimeError("element 0 of tensors does not require grad")
+            raise Described(str(header["raised"])[:1000])
+        try:
+            answer = wire.decode(header.get("answer"), got)
+            changed = header.get("changed") or {}
+            for name, value in changed.items():
+                if name in inputs and isinstance(inputs[name], torch.Tensor):
+                    new = wire.decode(value, got, 1)
+                    if isinstance(new, torch.Tensor) and new.shape == inputs[name].shape:
+                        inputs[name].copy_(new)
+                    else:
+                        inputs[name].add_(1)  # changed beyond a copy: changed all the same
+        except wire.WireError as exc:
+            self.worker.stop()
+            raise WorkerGone(f"its process sent what no function returns ({exc})") from None
+        named = answer if isinstance(answer, dict) else {self.kata.outputs[0]: answer}
+        for name, value in named.items():
+            if isinstance(value, wire.Refused):
+                raise Described(dense_only(name, value.layout), raised=False)
+        return answer

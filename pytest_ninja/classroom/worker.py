@@ -1,0 +1,71 @@
+"""The class grader's worker: the one process where a learner's code runs during class grading.
+
+Started by `classroom.isolation.Worker` with two pipes (requests in, answers out) and nothing
+else of the grader's: not its references, its seed, its environment or its files. It loads a
+kata's file (the static refusals apply, as in the loop), calls the learner's function on the
+inputs it is sent, and sends back what came out as plain data (`core.wire`). Whatever the
+learner's code does here, it can only change what this process sends: the grader decodes it
+with suspicion and judges it against references it computed itself.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def main(requests: int, answers: int) -> None:
+    import torch
+
+    from pytest_ninja.core import wire
+    from pytest_ninja.core.loading import KataLoadError, exception_line, load_function
+    from pytest_ninja.levels import BY_ID
+
+    torch.set_num_threads(1)
+    functions = {}
+    while True:
+        try:
+            header, blobs = wire.receive(requests)
+        except EOFError:
+            return
+        op = header.get("op")
+        if op == "ping":
+            wire.send(answers, {"pong": os.getuid() if hasattr(os, "getuid") else None})
+        elif op == "load":
+            kata = BY_ID[header["kata"]]
+            path = Path(header["path"])
+            try:
+                functions[kata.id] = (load_function(path, kata), path)
+                wire.send(answers, {"loaded": True})
+            except KataLoadError as exc:
+                wire.send(answers, {"error": str(exc)})
+        elif op == "call":
+            func, path = functions[header["kata"]]
+            inputs = {k: wire.decode(v, blobs, 1) for k, v in header["inputs"].items()}
+            before = {k: v.clone() for k, v in inputs.items() if isinstance(v, torch.Tensor)}
+            try:
+                with torch.no_grad():
+                    answer = func(**inputs)
+            except NotImplementedError:
+                wire.send(answers, {"todo": True})
+                continue
+            except BaseException as exc:  # the learner's: even SystemExit, KeyboardInterrupt
+                autograd = isinstance(exc, RuntimeError) and "does not require grad" in str(exc)
+                line = exception_line(exc, path)
+                wire.send(answers, {"raised": line, "autograd": autograd})
+                continue
+            out: list[bytes] = []
+            reply = {"answer": wire.encode(answer, out)}
+            changed = {
+                k: wire.encode(inputs[k], out, 1)
+                for k, v in before.items()
+                if not (inputs[k].shape == v.shape and torch.equal(inputs[k], v))
+            }
+            reply["changed"] = changed
+            wire.send(answers, reply, out)
+
+
+if __name__ == "__main__":  # `python -I -B -c ...` starts it with the fds of its two pipes
+    main(int(sys.argv[1]), int(sys.argv[2]))
+    os._exit(0)

@@ -1,0 +1,292 @@
+"""The class grader's isolation: answers as data (`core.wire`), decoded with suspicion; the
+worker that runs the learner's code (`classroom.isolation`); nothing it starts left alive; and,
+as root, a worker that is `nobody`.
+
+The tests marked `root` need to run as root; `.ci/run` runs them in a step of their own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from class_runs import grade, read_json, student_repo
+from helpers import ROOT, SOLUTIONS, dojo, lay_out
+
+from pytest_ninja.classroom import isolation
+from pytest_ninja.core import wire
+from pytest_ninja.levels import BY_ID
+
+TANH = BY_ID["07_backward_tanh"]
+
+
+def round_trip(value):
+    blobs: list[bytes] = []
+    header = wire.encode(value, blobs)
+    return wire.decode(header, blobs)
+
+
+@pytest.mark.parametrize(
+    "tensor",
+    [
+        torch.randn(3, 4),
+        torch.randn(2, 3, dtype=torch.float64).t(),  # not contiguous
+        torch.tensor(2.5),
+        torch.zeros(0, 5),
+        torch.arange(6, dtype=torch.int64).reshape(2, 3),
+        torch.tensor([True, False]),
+        torch.randn(4, dtype=torch.bfloat16),
+    ],
+    ids=["2d", "transposed", "0-dim", "empty", "int64", "bool", "bfloat16"],
+)
+def test_a_tensor_crosses_as_it_was(tensor):
+    back = round_trip(tensor)
+    assert type(back) is torch.Tensor and back.dtype == tensor.dtype
+    assert back.shape == tensor.shape and torch.equal(back, tensor)
+
+
+def test_other_answers_cross_as_what_the_grader_needs_to_say_about_them():
+    answer = {"dW1": torch.ones(2), "db1": None, "x": 3, "y": [1, 2], "z": object()}
+    back = round_trip(answer)
+    assert torch.equal(back["dW1"], torch.ones(2)) and back["db1"] is None and back["x"] == 3
+    assert type(back["y"]).__name__ == "list" and type(back["z"]).__name__ == "object"
+    assert round_trip([1, 2.5]) == [1, 2.5]  # a sequence is rebuilt at the top only
+    assert type(round_trip(torch.ones(2).numpy())).__name__ == "numpy array"
+    sparse = round_trip(torch.eye(3).to_sparse())
+    assert sparse == wire.Refused("sparse_coo")
+
+
+def test_a_tensor_subclass_crosses_as_its_numbers_alone():
+    class Liar(torch.Tensor):
+        def __sub__(self, other):
+            return torch.zeros_like(other)
+
+    back = round_trip(torch.ones(3).as_subclass(Liar))
+    assert type(back) is torch.Tensor and torch.equal(back, torch.ones(3))
+
+
+@pytest.mark.parametrize(
+    ("header", "blobs", "why"),
+    [
+        ({"tensor": 0, "dtype": "float32", "shape": [2]}, [b"\0" * 7], "do not fit"),
+        ({"tensor": 0, "dtype": "object", "shape": [1]}, [b""], "dtype"),
+        ({"tensor": 1, "dtype": "float32", "shape": [1]}, [b"\0" * 4], "without its bytes"),
+        ({"tensor": True, "dtype": "float32", "shape": [1]}, [b"\0" * 4], "without its bytes"),
+        ({"tensor": 0, "dtype": "float32", "shape": [-1]}, [b""], "shape"),
+        ({"tensor": 0, "dtype": "float32", "shape": [10**5, 10**5]}, [b""], "far more"),
+        ({"tensor": 0, "dtype": "float32", "shape": [1] * 9}, [b"\0" * 4], "shape"),
+        ({"dict": [[1, {"none": True}]]}, [], "key and a value"),
+        ({"pickle": "..."}, [], "no known kind"),
+        ("not a dict", [], "not a header"),
+    ],
+    ids=[
+        "bytes short",
+        "dtype",
+        "no blob",
+        "bool index",
+        "negative",
+        "too big",
+        "rank",
+        "key",
+        "kind",
+        "not a dict",
+    ],
+)
+def test_a_message_that_lies_is_refused(header, blobs, why):
+    with pytest.raises(wire.WireError, match=why):
+        wire.decode(header, blobs)
+
+
+def test_a_message_too_big_is_refused_before_it_is_read():
+    read, write = os.pipe()
+    os.write(write, (10**9).to_bytes(4, "little") + (0).to_bytes(4, "little"))
+    with pytest.raises(wire.WireError, match="too big"):
+        wire.receive(read)
+    os.close(read), os.close(write)
+
+
+# -- the worker ------------------------------------------------------------------------------
+
+
+def a_kata(tmp_path: Path, source: str) -> Path:
+    folder = tmp_path / "katas"
+    folder.mkdir(exist_ok=True)
+    path = folder / TANH.filename
+    path.write_text(source)
+    return path
+
+
+@pytest.fixture
+def worker(tmp_path):
+    started = isolation.Worker(tmp_path / "katas", lambda line: None)
+    (tmp_path / "katas").mkdir()
+    yield started
+    started.stop()
+
+
+def tanh_inputs():
+    h = torch.tanh(torch.randn(4, 3))
+    return {"hpreact": torch.randn(4, 3), "h": h, "dh": torch.randn(4, 3)}
+
+
+def test_the_worker_runs_the_function_and_the_answer_comes_back(tmp_path, worker):
+    path = a_kata(tmp_path, (SOLUTIONS / TANH.filename).read_text())
+    assert worker.load(TANH, path, 10) is None
+    inputs = tanh_inputs()
+    got = isolation.RemoteFunction(worker, TANH)(**inputs)
+    assert torch.allclose(got, (1 - inputs["h"] ** 2) * inputs["dh"])
+
+
+def test_what_the_worker_says_of_a_function_is_the_learners_line(tmp_path, worker):
+    path = a_kata(tmp_path, "def backward_tanh(hpreact, h, dh):\n    h.zero_()\n    return 1 / 0\n")
+    assert worker.load(TANH, path, 10) is None
+    inputs = tanh_inputs()
+    with pytest.raises(isolation.Described, match=r"ZeroDivisionError.*07_backward_tanh.py:3"):
+        isolation.RemoteFunction(worker, TANH)(**inputs)
+    bad = a_kata(tmp_path, "import inspect\n")
+    assert "`import inspect` is refused" in worker.load(TANH, bad, 10)
+
+
+def test_an_input_changed_in_place_is_changed_here_too(tmp_path, worker):
+    path = a_kata(tmp_path, "def backward_tanh(hpreact, h, dh):\n    dh.mul_(2)\n    return dh\n")
+    worker.load(TANH, path, 10)
+    inputs = tanh_inputs()
+    before = inputs["dh"].clone()
+    isolation.RemoteFunction(worker, TANH)(**inputs)
+    assert torch.equal(inputs["dh"], before * 2)
+
+
+def test_an_endless_import_is_stopped_and_the_worker_starts_again(tmp_path, worker):
+    path = a_kata(tmp_path, "while True:\n    pass\n")
+    with pytest.raises(isolation.WorkerGone, match="more than 1 s"):
+        worker.load(TANH, path, 1)
+    good = a_kata(tmp_path, (SOLUTIONS / TANH.filename).read_text())
+    assert worker.load(TANH, good, 10) is None
+
+
+def test_a_worker_that_is_killed_is_named_so_and_what_it_started_is_swept(tmp_path, worker):
+    source = (
+        "import os, signal, time\n\n\ndef backward_tanh(hpreact, h, dh):\n"
+        "    if os.fork() == 0:\n        os.setsid()\n        if os.fork() == 0:\n"
+        "            time.sleep(60)\n        os._exit(0)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    isolation.become_subreaper()
+    worker.load(TANH, a_kata(tmp_path, source), 10)
+    with pytest.raises(isolation.WorkerGone, match="killed by SIGKILL"):
+        isolation.RemoteFunction(worker, TANH)(**tanh_inputs())
+    worker.stop()
+    assert isolation.children() == []
+
+
+def test_a_sparse_answer_is_refused_in_one_line_in_the_loop_and_in_class(pytester, tmp_path):
+    sparse = (
+        (SOLUTIONS / TANH.filename)
+        .read_text()
+        .replace("return dhpreact", "return dhpreact.to_sparse()")
+    )
+    assert "to_sparse" in sparse
+    katas = lay_out(pytester.path)
+    (katas / TANH.filename).write_text(sparse)
+    result = dojo(pytester, f"katas/{TANH.filename}")
+    result.stdout.fnmatch_lines(["*dhpreact is a sparse_coo tensor: return a dense one*"])
+    assert "Traceback" not in result.stdout.str()
+    repo = student_repo(tmp_path / "ada", {TANH.id: sparse})
+    done = grade(repo, "--for", "github", "--katas", "07", "--out", str(tmp_path / "d.json"))
+    (test,) = read_json(tmp_path / "d.json")["tests"]
+    assert test["message"].startswith("dhpreact is a sparse_coo tensor: return a dense one")
+    assert done.returncode == 0
+
+
+# -- as root: the worker is nobody -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def a_python_nobody_can_run():
+    """A venv of the system's Python (this one may live where `nobody` cannot go) borrowing
+    this environment's packages and the checkout: what a runner's Python is."""
+    system = Path("/usr/bin/python3")
+    if not system.exists():
+        pytest.fail("the root tests need /usr/bin/python3 (any Python `nobody` can run)")
+    home = Path(tempfile.mkdtemp(prefix="ninja-nobody-"))  # pytest's own tmp is root's alone
+    home.chmod(0o755)
+    where = home / "venv"
+    subprocess.run([str(system), "-m", "venv", "--without-pip", str(where)], check=True)
+    python = where / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import site; print(site.getsitepackages()[0])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    import site as ours
+
+    Path(site, "borrowed.pth").write_text("\n".join([*ours.getsitepackages(), str(ROOT)]) + "\n")
+    yield str(python)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.mark.root
+def test_as_root_the_worker_is_nobody_and_cannot_read_the_graders_environment(
+    tmp_path, a_python_nobody_can_run
+):
+    assert os.geteuid() == 0, "this test needs root: .ci/run runs it in its root step"
+    probe = (
+        "import os, pathlib\n"
+        "def backward_tanh(hpreact, h, dh):\n"
+        "    me = os.getuid()\n"
+        "    try:\n"
+        "        pathlib.Path(f'/proc/{os.getppid()}/environ').read_bytes()\n"
+        "        seen = 'read'\n"
+        "    except OSError:\n"
+        "        seen = 'refused'\n"
+        "    raise RuntimeError(f'uid {me}, environ {seen}')\n"
+    )
+    repo = student_repo(tmp_path / "ada", {TANH.id: probe})
+    repo.chmod(0o755), tmp_path.chmod(0o755)
+    out = tmp_path / "d.json"
+    done = grade(
+        repo,
+        "--for",
+        "github",
+        "--katas",
+        "07",
+        "--out",
+        str(out),
+        python=a_python_nobody_can_run,
+        SECRET="x",
+    )
+    assert done.returncode == 0, done.stderr
+    (test,) = read_json(out)["tests"]
+    assert "uid 65534, environ refused" in test["message"]
+    assert "note: the worker runs as this grader's user" not in done.stdout
+
+
+@pytest.mark.root
+def test_as_root_a_python_nobody_cannot_run_still_grades_as_this_user_and_says_so(tmp_path):
+    assert os.geteuid() == 0, "this test needs root: .ci/run runs it in its root step"
+    repo = student_repo(tmp_path / "ada", {TANH.id: "solved"})
+    done = grade(repo, "--for", "exit-code", "--katas", "07")
+    if Path(sys.executable).resolve().is_relative_to("/root"):
+        assert "note: the worker runs as this grader's user" in done.stdout
+    assert done.returncode == 0
+
+
+def test_nothing_of_the_grading_is_left_running(tmp_path):
+    source = (
+        "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+        f"        time.sleep(2)\n        open({str(tmp_path / 'alive')!r}, 'w').close()\n"
+        "    os._exit(0)\n\n\ndef backward_tanh(hpreact, h, dh):\n    raise NotImplementedError\n"
+    )
+    repo = student_repo(tmp_path / "ada", {TANH.id: source})
+    done = grade(repo, "--for", "exit-code", "--katas", "07")
+    assert done.returncode == 1
+    time.sleep(3)
+    assert not (tmp_path / "alive").exists()
