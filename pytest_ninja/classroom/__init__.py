@@ -3,8 +3,9 @@
 - `scoring`: which katas count and their points (`Scheme`), one integer `Score` per kata;
 - `documents`, `classroom50`: what each grading system reads, rendered from scores;
   `contract`: our own checker of Classroom 50's contract;
-- `grade`: grading a student's folder by the teacher's rules alone (an isolated pytest run of
-  the kata files only); `platforms`: where each system wants the grade, and what it needs;
+- `grade`: grading a student's folder by the teacher's rules alone (the kata files only, no
+  pytest), the learner's functions in a worker (`isolation`, `worker`) that can neither see
+  a reference nor write the grade; `platforms`: where each system wants the grade;
 - `assignment`: a teacher's choices and the one grading command line every template runs;
   `templates` (the student's side) and `bundle` (the teacher's: Classroom 50, Gradescope),
   with `wheel` (the dojo as one wheel) and `autograder` (Classroom 50's standalone script,
