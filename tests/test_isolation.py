@@ -290,3 +290,18 @@ def test_nothing_of_the_grading_is_left_running(tmp_path):
     assert done.returncode == 1
     time.sleep(3)
     assert not (tmp_path / "alive").exists()
+
+
+def test_a_tensor_subclass_is_refused_in_the_loop_in_one_line(pytester):
+    liar = (
+        "import torch\n\n\nclass Liar(torch.Tensor):\n    def __sub__(self, other):\n"
+        "        return torch.zeros_like(other)\n\n\n"
+        "def backward_tanh(hpreact, h, dh):\n    return ((1 - h**2) * dh).as_subclass(Liar)\n"
+    )
+    katas = lay_out(pytester.path)
+    (katas / TANH.filename).write_text(liar)
+    result = dojo(pytester, f"katas/{TANH.filename}")
+    result.stdout.fnmatch_lines(
+        ["*dhpreact is a Liar, a subclass of torch.Tensor: return a plain*"]
+    )
+    result.assert_outcomes(failed=1)
