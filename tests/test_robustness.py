@@ -241,6 +241,22 @@ SHORTCUTS = {
     "import torch\nx = torch.zeros(1, requires_grad=True)": "`requires_grad=` is refused",
     "g = globals()": "`globals` is refused",
     "import sys\nm = sys.modules": "`.modules` is refused",
+    # the routes the class grader's tryers took (issue 19): each refused by name and line
+    "import torch\nf = torch.ops.aten.tanh_backward": "`.ops` is refused",
+    "import runpy": "`import runpy` is refused",
+    "import pkgutil": "`import pkgutil` is refused",
+    "from torch._C import _set_grad_enabled": "`from torch._C import ...` is refused",
+    "import torch\nt = torch._C": "`._C` is refused",
+    "import torch._functorch.eager_transforms": "`import torch._functorch.eager_transforms`",
+    "import subprocess": "`import subprocess` is refused",
+    "import multiprocessing": "`import multiprocessing` is refused",
+    "import os\nos.system('true')": "`.system` is refused",
+    "import torch\ng = getattr(torch, 'enable_grad')": "`getattr(..., 'enable_grad')` is refused",
+    "x = getattr(object, 'back' + 'ward')": "`getattr` with a computed name is refused",
+    "setattr(object, 'x' * 1, 1)": "`setattr` with a computed name is refused",
+    "e = __builtins__['exec']": "`__builtins__` is refused",
+    "c = compile('1', 'x', 'eval')": "`compile` is refused",
+    "x = object()\nx.requires_grad = True": "setting `.requires_grad` is refused",
 }
 
 
@@ -252,6 +268,16 @@ def test_a_shortcut_is_refused_before_the_kata_runs(pytester, line):
     result = dojo(pytester, "katas/07_backward_tanh.py")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([f"*07_backward_tanh.py:*{SHORTCUTS[line]}*"])
+
+
+def test_a_shortcut_in_a_module_of_the_learners_own_is_refused_too(pytester):
+    katas = lay_out(pytester.path, solved=("07_backward_tanh",))
+    (katas / "helper.py").write_text("import torch\n\nSLOPE = torch.ops.aten.tanh_backward\n")
+    path = katas / "07_backward_tanh.py"
+    path.write_text("import helper\n\n" + path.read_text())
+    result = dojo(pytester, "katas/07_backward_tanh.py")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*helper.py:3: `.ops` is refused*(in helper.py, which the kata*"])
 
 
 def test_the_kata_sees_no_reference_answer_in_its_inputs_or_its_frames(pytester):

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pytest_ninja.core.level import Kata
-from pytest_ninja.core.static import refusal
+from pytest_ninja.core.static import refusal, refusal_in_imports
 
 
 class KataLoadError(Exception):
@@ -139,7 +139,7 @@ def load_function(path: Path, kata: Kata) -> Callable:
         source = Path(path).read_text("utf-8", errors="replace")
     except OSError as exc:
         raise KataLoadError(f"{Path(path).name} cannot be read: {exc.strerror}") from None
-    refused = refusal(source, Path(path).name)
+    refused = refusal(source, Path(path).name) or refusal_in_imports(source, Path(path).parent)
     if refused:
         raise KataLoadError(refused)
     module = import_file(path)

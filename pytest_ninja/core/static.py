@@ -1,10 +1,15 @@
 """A look at a kata's source before it runs: refuse what only a shortcut needs.
 
 A backward pass by hand needs torch's tensor operations and nothing else. Importing the
-dojo's own package, autograd (`torch.autograd`, `torch.func`, functorch), introspection
-(`inspect`, `gc`, `ctypes`, `importlib`) or reaching into frames (`sys._getframe`, `f_back`,
-`f_locals`, ...) is refused with a line that says where and why. This stops the honest but
-tempted, not a determined attacker: in-process grading cannot (README, reliability).
+dojo's own package, autograd (`torch.autograd`, `torch.func`, functorch, torch's private
+`_C` and `_functorch`, ATen's own kernels in `torch.ops`), introspection (`inspect`, `gc`,
+`ctypes`, `importlib`, `pkgutil`, `runpy`), other processes (`subprocess`, `multiprocessing`,
+`os.system`), reaching into frames (`sys._getframe`, `f_back`, `f_locals`, ...), names
+spelled as strings (`getattr` and `setattr` with a name computed or refused, `__builtins__`),
+`compile`, and switching autograd on by assignment (`x.requires_grad = True`) are refused with
+a line that says where and why; so is each of these in a module of the learner's own that a
+kata imports (`refusal_in_imports`). Python cannot make such a check complete: it nudges the
+honest but tempted, and class grading does not rely on it (README, the threat model).
 """
 
 from __future__ import annotations
@@ -21,7 +26,16 @@ REFUSED_MODULES = (
     "ctypes",
     "importlib",
     "builtins",
+    "pkgutil",
+    "runpy",
+    "subprocess",
+    "multiprocessing",
+    "torch._C",
+    "torch._functorch",
+    "torch.ops",
 )
+PRIVATE_TORCH = "torch's private and kernel-level routes are refused in a kata: write it by hand"
+OTHER_PROCESS = "running other processes is refused in a kata"
 REFUSED_ATTRIBUTES = {
     "autograd": "autograd is switched off in the dojo: write the gradient by hand",
     "func": "torch.func is autograd too: write the gradient by hand",
@@ -39,6 +53,11 @@ REFUSED_ATTRIBUTES = {
     "__subclasses__": "introspection is refused in a kata",
     "modules": "reaching into loaded modules (sys.modules) is refused in a kata",
     "__builtins__": "introspection is refused in a kata",
+    "_C": PRIVATE_TORCH,
+    "_functorch": PRIVATE_TORCH,
+    "ops": PRIVATE_TORCH,
+    "system": OTHER_PROCESS,
+    "popen": OTHER_PROCESS,
 }
 REFUSED_NAMES = {
     "__import__": "importing by name is refused in a kata",
@@ -46,7 +65,10 @@ REFUSED_NAMES = {
     "vars": "introspection is refused in a kata",
     "eval": "eval is refused in a kata: write the code itself",
     "exec": "exec is refused in a kata: write the code itself",
+    "compile": "compile is refused in a kata: write the code itself",
+    "__builtins__": "introspection is refused in a kata",
 }
+BY_NAME = ("getattr", "setattr", "delattr", "hasattr")
 
 
 def _refused_module(name: str) -> bool:
@@ -89,4 +111,57 @@ def refusal(source: str, filename: str) -> str | None:
             and not (isinstance(node.value, ast.Constant) and node.value.value is False)
         ):
             return f"{where}: `requires_grad=` is refused: {REFUSED_ATTRIBUTES['backward']}"
+        elif isinstance(node, ast.Attribute) and node.attr == "requires_grad":
+            if isinstance(node.ctx, ast.Store):
+                return (
+                    f"{where}: setting `.requires_grad` is refused: "
+                    f"{REFUSED_ATTRIBUTES['backward']}"
+                )
+        elif refused := _by_name(node):
+            return f"{where}: {refused}"
+    return None
+
+
+def _by_name(node: ast.AST) -> str | None:
+    """`getattr(x, name)` and its kin, with a name that is computed or refused."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        return None
+    if node.func.id not in BY_NAME or len(node.args) < 2:
+        return None
+    name = node.args[1]
+    call = node.func.id
+    if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+        return f"`{call}` with a computed name is refused in a kata: write the attribute itself"
+    if name.value in REFUSED_ATTRIBUTES:
+        return f"`{call}(..., {name.value!r})` is refused: {REFUSED_ATTRIBUTES[name.value]}"
+    return None
+
+
+def refusal_in_imports(source: str, folder, depth: int = 3) -> str | None:
+    """The refusal of a module of the learner's own that the source imports: a `.py` file in
+    the kata's folder or the folder above it (the workspace), read as text, never imported."""
+    from pathlib import Path
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    folders = [Path(folder), Path(folder).parent]
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name.split(".")[0] for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [node.module.split(".")[0]]
+        for name in names:
+            for where in folders:
+                for path in (where / f"{name}.py", where / name / "__init__.py"):
+                    if not path.is_file():
+                        continue
+                    text = path.read_text("utf-8", errors="replace")
+                    found = refusal(text, path.name)
+                    if found is None and depth > 1:
+                        found = refusal_in_imports(text, path.parent, depth - 1)
+                    if found:
+                        return f"{found} (in {path.name}, which the kata imports)"
     return None
