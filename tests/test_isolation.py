@@ -305,3 +305,27 @@ def test_a_tensor_subclass_is_refused_in_the_loop_in_one_line(pytester):
         ["*dhpreact is a Liar, a subclass of torch.Tensor: return a plain*"]
     )
     result.assert_outcomes(failed=1)
+
+
+def test_what_a_kata_prints_reaches_the_log_indented_and_never_the_answers(tmp_path):
+    lines: list[str] = []
+    worker = isolation.Worker(tmp_path / "katas", lines.append)
+    source = (
+        (SOLUTIONS / TANH.filename)
+        .read_text()
+        .replace(
+            "    return dhpreact",
+            "    print('::notice title=Autograding complete::Points 9/9')\n"
+            "    import sys\n    sys.stdout.write('x' * 70000)\n    return dhpreact",
+        )
+    )
+    try:
+        worker.load(TANH, a_kata(tmp_path, source), 10)
+        inputs = tanh_inputs()
+        got = isolation.RemoteFunction(worker, TANH)(**inputs)
+        assert torch.allclose(got, (1 - inputs["h"] ** 2) * inputs["dh"])
+    finally:
+        worker.stop()
+    time.sleep(0.2)
+    assert "  | ::notice title=Autograding complete::Points 9/9" in lines
+    assert all(line.startswith(("  | ", "note:")) for line in lines)

@@ -3,7 +3,8 @@ it starts left alive.
 
 `Worker` starts `classroom.worker` in a process of its own (`python -I -B`, a session of its
 own, the kata files' folder as its home, none of the grader's variables but PATH and the
-locale; as `nobody` when the grader runs as root) and talks to it over two pipes. A
+locale; as `nobody` when the grader runs as root, or through `sudo` where it may without a
+password, as on GitHub's hosted runners) and talks to it over its stdin and stdout. A
 `RemoteFunction` stands for the learner's function inside the grading core: called with a
 kata's inputs, it sends them, waits, and decodes the answer (`core.wire`), so the core computes
 the references and judges the answer here, where no learner code runs. A worker that dies is
@@ -80,11 +81,12 @@ def children() -> list[int]:
     return found
 
 
-def sweep(rounds: int = 50) -> int:
+def sweep(kill_as_other: Callable[[], None] | None = None) -> int:
     """Kill every child of this process, and every orphan that comes to it, until none is
-    left; the number killed."""
-    killed = 0
-    for _ in range(rounds):
+    left (or, for processes of another user, `kill_as_other` was tried); the number killed."""
+    killed, tried_other = 0, False
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline:
         alive = children()
         if not alive:
             break
@@ -92,17 +94,35 @@ def sweep(rounds: int = 50) -> int:
             try:
                 os.kill(pid, signal.SIGKILL)
                 killed += 1
+            except PermissionError:  # the worker's user's, not ours
+                if kill_as_other is not None and not tried_other:
+                    kill_as_other()
+                    tried_other = True
             except OSError:
                 pass
-        deadline = time.monotonic() + 1.0
-        while time.monotonic() < deadline:
-            try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                time.sleep(0.01)
+        _reap(0.2)
     return killed
+
+
+def _reap(seconds: float) -> None:
+    """Collect the exit of every child that has ended, for up to `seconds`."""
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.01)
+
+
+def can_sudo() -> bool:
+    """Whether `sudo` runs commands here without a password (GitHub's hosted runners)."""
+    try:
+        done = subprocess.run(["sudo", "-n", "true"], capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
 
 
 def _signal_name(code: int) -> str:
@@ -119,7 +139,7 @@ class Worker:
         self.folder, self.echo = folder, echo
         self.process: subprocess.Popen | None = None
         self.loaded: set[str] = set()
-        self.unprivileged: bool | None = None  # decided when it first starts
+        self.route: str | None = None  # how it becomes nobody: "setuid", "sudo" or "" (it doesn't)
 
     def _environment(self) -> dict[str, str]:
         keep = ("PATH", "LANG", "LC_ALL", "TZ")
@@ -128,58 +148,68 @@ class Worker:
         return env
 
     def start(self) -> None:
-        """Start the worker: as `nobody` when this process is root and `nobody` can run this
-        Python and import the dojo, else as this process's user (said once in the log)."""
-        if self.unprivileged is None:  # the first start decides who the worker is
-            self.unprivileged = False
-            if hasattr(os, "geteuid") and os.geteuid() == 0:
-                if self._answers(unprivileged=True):
-                    self.unprivileged = True
+        """Start the worker: as `nobody` where this process is root (`setuid`) or may use
+        sudo without a password, when `nobody` can run this Python and import the dojo; else
+        as this process's user, said once in the log."""
+        if self.route is None:  # the first start decides who the worker is
+            routes = []
+            if sys.platform.startswith("linux"):
+                if os.geteuid() == 0:
+                    routes.append("setuid")
+                elif can_sudo():
+                    routes.append("sudo")
+            for route in routes:
+                if self._answers(route):
+                    self.route = route
                     return  # it is running
+            self.route = ""
+            if routes:
                 self.echo(
                     "note: the worker runs as this grader's user: `nobody` cannot run "
                     f"{sys.executable} or import the dojo"
                 )
-        if not self._answers(self.unprivileged):
+        if not self._answers(self.route):
             raise WorkerGone("the worker process did not start: see the log")
 
-    def _answers(self, unprivileged: bool) -> bool:
+    def _answers(self, route: str) -> bool:
         """Start a worker and wait until it answers (its imports done), so that no time
         limit of the learner's counts its start."""
         try:
-            self._spawn(unprivileged)
+            self._spawn(route)
             header, _ = self._exchange({"op": "ping"}, [])
-            return "pong" in header and (not unprivileged or header["pong"] == NOBODY)
+            return "pong" in header and (not route or header["pong"] == NOBODY)
         except (OSError, EOFError, wire.WireError):
             self.stop()
             return False
 
-    def _spawn(self, unprivileged: bool) -> None:
-        from_grader, to_worker = os.pipe()  # (read end, write end)
-        from_worker, to_grader = os.pipe()
+    def _spawn(self, route: str) -> None:
+        """The worker's process: requests on its stdin, answers on its stdout, and whatever
+        the learner's code prints on its stderr (the worker moves its own stdout there)."""
         paths = [p for p in sys.path if p and not Path(p).resolve().is_relative_to(self.folder)]
         boot = (
             f"import sys; sys.path[:] = {paths!r}; "
-            "from pytest_ninja.classroom.worker import main; main(int(sys.argv[1]), "
-            "int(sys.argv[2])); import os; os._exit(0)"
+            "from pytest_ninja.classroom.worker import main; main(); import os; os._exit(0)"
         )
-        user = {"user": NOBODY, "group": NOBODY, "extra_groups": []} if unprivileged else {}
+        command = [sys.executable, "-I", "-B", "-c", boot]
+        user = {}
+        if route == "setuid":
+            user = {"user": NOBODY, "group": NOBODY, "extra_groups": []}
+        elif route == "sudo":
+            command = ["sudo", "-n", "-u", f"#{NOBODY}", "--", *command]
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-c", boot, str(from_grader), str(to_grader)],
+            command,
             cwd=self.folder,
             env=self._environment(),
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            pass_fds=(from_grader, to_grader),
+            stderr=subprocess.PIPE,
             start_new_session=True,
             **user,
         )
-        os.close(from_grader)
-        os.close(to_grader)
-        self.requests, self.answers = to_worker, from_worker
+        self.requests = self.process.stdin.fileno()
+        self.answers = self.process.stdout.fileno()
         self.loaded = set()
-        threading.Thread(target=self._echo, args=(self.process.stdout,), daemon=True).start()
+        threading.Thread(target=self._echo, args=(self.process.stderr,), daemon=True).start()
 
     def _echo(self, stream) -> None:
         """What the learner's code prints, for the log, each line indented: nothing it prints
@@ -242,14 +272,28 @@ class Worker:
             os.killpg(self.process.pid, signal.SIGKILL)
         except OSError:
             pass
+        if self.route == "sudo":
+            self._kill_as_nobody()
         self.process.wait()
-        for fd in (self.requests, self.answers):
+        for stream in (self.process.stdin, self.process.stdout):
             try:
-                os.close(fd)
+                stream.close()
             except OSError:
                 pass
         self.process = None
-        sweep()
+        sweep(self._kill_as_nobody if self.route == "sudo" else None)
+
+    @staticmethod
+    def _kill_as_nobody() -> None:
+        """Every process of `nobody`'s, killed as `nobody` (this process may not signal them)."""
+        try:
+            subprocess.run(
+                ["sudo", "-n", "-u", f"#{NOBODY}", "--", "kill", "-KILL", "-1"],
+                capture_output=True,
+                timeout=10,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            pass
 
 
 class RemoteFunction:

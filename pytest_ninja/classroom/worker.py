@@ -1,11 +1,11 @@
 """The class grader's worker: the one process where a learner's code runs during class grading.
 
-Started by `classroom.isolation.Worker` with two pipes (requests in, answers out) and nothing
-else of the grader's: not its references, its seed, its environment or its files. It loads a
-kata's file (the static refusals apply, as in the loop), calls the learner's function on the
-inputs it is sent, and sends back what came out as plain data (`core.wire`). Whatever the
-learner's code does here, it can only change what this process sends: the grader decodes it
-with suspicion and judges it against references it computed itself.
+Started by `classroom.isolation.Worker` with two pipes (requests on stdin, answers on stdout)
+and nothing else of the grader's: not its references, its seed, its environment or its files.
+It loads a kata's file (the static refusals apply, as in the loop), calls the learner's
+function on the inputs it is sent, and sends back what came out as plain data (`core.wire`).
+Whatever the learner's code does here, it can only change what this process sends: the grader
+decodes it with suspicion and judges it against references it computed itself.
 """
 
 from __future__ import annotations
@@ -15,7 +15,15 @@ import sys
 from pathlib import Path
 
 
-def main(requests: int, answers: int) -> None:
+def main() -> None:
+    """Serve requests on stdin, answer on stdout; what the learner's code prints goes to
+    stderr, the grader's log (stdout is moved there first, so a print cannot reach the
+    grader as an answer by accident)."""
+    requests, answers = os.dup(0), os.dup(1)
+    quiet = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(quiet, 0)
+    os.dup2(2, 1)
+    sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
     import torch
 
     from pytest_ninja.core import wire
@@ -66,6 +74,6 @@ def main(requests: int, answers: int) -> None:
             wire.send(answers, reply, out)
 
 
-if __name__ == "__main__":  # `python -I -B -c ...` starts it with the fds of its two pipes
-    main(int(sys.argv[1]), int(sys.argv[2]))
+if __name__ == "__main__":  # `python -I -B -c ...` starts it, its stdin and stdout the pipes
+    main()
     os._exit(0)
