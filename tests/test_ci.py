@@ -57,8 +57,8 @@ def run_ci(tmp_path: Path, pyproject: str = "", **env: str) -> tuple[int, list[s
 def root_steps(tmp_path: Path) -> list[str]:
     """How `.ci/run` runs the root tests here: as root itself, else through (fake) sudo."""
     if os.geteuid() == 0:
-        return ["python -m pytest -m root"]
-    return ["sudo -n true", f"sudo -n -E {tmp_path / 'bin' / 'python'} -m pytest -m root"]
+        return ["python -m pytest -m root tests"]
+    return ["sudo -n true", f"sudo -n -E {tmp_path / 'bin' / 'python'} -m pytest -m root tests"]
 
 
 def test_ci_installs_lints_then_runs_the_readmes_test_command(tmp_path):
