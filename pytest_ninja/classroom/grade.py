@@ -140,7 +140,6 @@ def grade(request: Request, echo: Callable[[str], None] = print) -> Graded:
     seed = request.seed if request.seed is not None else draw_seed()
     settings = Settings(request.kata_time_limit, seed, "--kata-time-limit")
     deadline = time.monotonic() + request.time_limit
-    import_the_grader()
     isolation.become_subreaper()
     results: dict[str, KataResult] = {}
     scratch = Path(tempfile.mkdtemp(prefix="pytest-ninja-grade-"))
@@ -148,6 +147,8 @@ def grade(request: Request, echo: Callable[[str], None] = print) -> Graded:
     try:
         staged, refused = stage(request, scratch)
         results.update(refused)
+        worker.begin()  # its imports beside ours: no learner code runs until a kata loads
+        import_the_grader()
         for kata in staged:
             if time.monotonic() >= deadline:
                 why = f"not graded: grading ran out of its {request.time_limit:g} s"

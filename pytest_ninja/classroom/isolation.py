@@ -140,6 +140,7 @@ class Worker:
         self.process: subprocess.Popen | None = None
         self.loaded: set[str] = set()
         self.route: str | None = None  # how it becomes nobody: "setuid", "sudo" or "" (it doesn't)
+        self.pending: str | None = None  # the route of a worker begun and not yet heard from
 
     def _environment(self) -> dict[str, str]:
         keep = ("PATH", "LANG", "LC_ALL", "TZ")
@@ -147,27 +148,42 @@ class Worker:
         env["HOME"] = str(self.folder)
         return env
 
+    def _routes(self) -> list[str]:
+        """How the worker may become `nobody` here, best first; "" (it doesn't) last."""
+        if sys.platform.startswith("linux"):
+            if os.geteuid() == 0:
+                return ["setuid", ""]
+            if can_sudo():
+                return ["sudo", ""]
+        return [""]
+
+    def begin(self) -> None:
+        """Start the first worker now and do not wait for it: its imports run while the
+        grader makes its own (no learner code runs before `load`)."""
+        if self.process is None and self.route is None:
+            self.pending = self._routes()[0]
+            try:
+                self._spawn(self.pending)
+            except OSError:
+                self.process, self.pending = None, None
+
     def start(self) -> None:
         """Start the worker: as `nobody` where this process is root (`setuid`) or may use
         sudo without a password, when `nobody` can run this Python and import the dojo; else
         as this process's user, said once in the log."""
         if self.route is None:  # the first start decides who the worker is
-            routes = []
-            if sys.platform.startswith("linux"):
-                if os.geteuid() == 0:
-                    routes.append("setuid")
-                elif can_sudo():
-                    routes.append("sudo")
+            routes = self._routes()
             for route in routes:
-                if self._answers(route):
-                    self.route = route
-                    return  # it is running
-            self.route = ""
-            if routes:
-                self.echo(
-                    "note: the worker runs as this grader's user: `nobody` cannot run "
-                    f"{sys.executable} or import the dojo"
-                )
+                begun = self.process is not None and self.pending == route
+                if self._ping(route) if begun else self._answers(route):
+                    self.route, self.pending = route, None
+                    if not route and len(routes) > 1:
+                        self.echo(
+                            "note: the worker runs as this grader's user: `nobody` cannot "
+                            f"run {sys.executable} or import the dojo"
+                        )
+                    return
+            raise WorkerGone("the worker process did not start: see the log")
         if not self._answers(self.route):
             raise WorkerGone("the worker process did not start: see the log")
 
@@ -176,6 +192,14 @@ class Worker:
         limit of the learner's counts its start."""
         try:
             self._spawn(route)
+        except OSError:
+            self.process = None
+            return False
+        return self._ping(route)
+
+    def _ping(self, route: str) -> bool:
+        """Whether the worker just started answers, and as the user its route makes it."""
+        try:
             header, _ = self._exchange({"op": "ping"}, [])
             return "pong" in header and (not route or header["pong"] == NOBODY)
         except (OSError, EOFError, wire.WireError):
@@ -222,7 +246,7 @@ class Worker:
         self, header: dict, blobs: list[bytes] = (), timeout: float | None = None
     ) -> tuple[dict, list[bytes]]:
         """Send a request and wait for its answer; WorkerGone when the worker died."""
-        if self.process is None:
+        if self.process is None or self.route is None:  # none, or begun and not heard from
             self.start()
         try:
             return self._exchange(header, list(blobs), timeout)
@@ -272,7 +296,7 @@ class Worker:
             os.killpg(self.process.pid, signal.SIGKILL)
         except OSError:
             pass
-        if self.route == "sudo":
+        if "sudo" in (self.route, self.pending):
             self._kill_as_nobody()
         self.process.wait()
         for stream in (self.process.stdin, self.process.stdout):
@@ -281,7 +305,8 @@ class Worker:
             except OSError:
                 pass
         self.process = None
-        sweep(self._kill_as_nobody if self.route == "sudo" else None)
+        sudo = "sudo" in (self.route, self.pending)
+        sweep(self._kill_as_nobody if sudo else None)
 
     @staticmethod
     def _kill_as_nobody() -> None:
