@@ -14,24 +14,15 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from bench_pytest_solutions import wall  # the same stopwatch, beside this script
 
 from pytest_ninja.loop.workspace import init
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def wall(cmd: list[str], cwd: Path) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed:\n{done.stderr.decode()}")
-    return elapsed
 
 
 def main() -> None:

@@ -57,11 +57,14 @@ def build_wheel(source: Path, dist: Path) -> Path:
     return wheel
 
 
-def borrowing_venv(where: Path, pip: bool = True) -> Path:
-    """A fresh venv without the dojo whose Python borrows this environment's packages
-    (torch, pytest, ...) through a .pth file; its python."""
+def borrowing_venv(
+    where: Path, pip: bool = True, base: str = sys.executable, extra: tuple[str, ...] = ()
+) -> Path:
+    """A fresh venv of the `base` Python without the dojo whose Python borrows this
+    environment's packages (torch, pytest, ...), and the `extra` paths, through a .pth file;
+    its python."""
     subprocess.run(
-        [sys.executable, "-m", "venv", *([] if pip else ["--without-pip"]), str(where)],
+        [base, "-m", "venv", *([] if pip else ["--without-pip"]), str(where)],
         check=True,
     )
     python = where / "bin" / "python"
@@ -72,7 +75,7 @@ def borrowing_venv(where: Path, pip: bool = True) -> Path:
         check=True,
     ).stdout.strip()
     Path(theirs).mkdir(parents=True, exist_ok=True)
-    Path(theirs, "borrowed.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    Path(theirs, "borrowed.pth").write_text("\n".join([*site.getsitepackages(), *extra]) + "\n")
     return python
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import torch
 from class_runs import grade, read_json, student_repo
-from helpers import ROOT, SOLUTIONS, dojo, lay_out
+from helpers import ROOT, SOLUTIONS, borrowing_venv, dojo, lay_out
 
 from pytest_ninja.classroom import isolation
 from pytest_ninja.core import wire
@@ -217,18 +217,7 @@ def a_python_nobody_can_run():
         pytest.fail("the root tests need /usr/bin/python3 (any Python `nobody` can run)")
     home = Path(tempfile.mkdtemp(prefix="ninja-nobody-"))  # pytest's own tmp is root's alone
     home.chmod(0o755)
-    where = home / "venv"
-    subprocess.run([str(system), "-m", "venv", "--without-pip", str(where)], check=True)
-    python = where / "bin" / "python"
-    site = subprocess.run(
-        [str(python), "-c", "import site; print(site.getsitepackages()[0])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    import site as ours
-
-    Path(site, "borrowed.pth").write_text("\n".join([*ours.getsitepackages(), str(ROOT)]) + "\n")
+    python = borrowing_venv(home / "venv", pip=False, base=str(system), extra=(str(ROOT),))
     yield str(python)
     shutil.rmtree(home, ignore_errors=True)
 
