@@ -2,7 +2,7 @@
 
 Registered as the `ninja` plugin by the `pytest11` entry point (or by the checkout's root
 `conftest.py` when the package is not installed), so `-p no:ninja` switches it off. Nothing
-here imports torch: that waits until a kata's first check runs.
+here imports torch: that waits until the first kata file is collected.
 
 A result flows one way: a `KataCheck` grades its kata (`core.grading`) and its report carries
 its verdict as plain data (`collect.check_data`); `loop.report.DojoReport` folds the reports of

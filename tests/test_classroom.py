@@ -408,3 +408,36 @@ def test_pytests_own_junit_xml_stays_valid_and_todo_is_never_a_skip(pytester):
     assert "<failure" in xml and "<skipped" not in xml
     assert "todo: implement backward_tanh" in xml
     assert "<property" not in xml  # xunit2 has no properties on a test case
+
+
+EXHAUSTS = (
+    "import torch\n\n\ndef backward_tanh(hpreact, h, dh):\n    kept = []\n"
+    "    while True:\n        kept.append(torch.ones(1 << 25))\n"
+)
+
+
+def test_refusals_changes_and_memory_cost_each_kata_its_own_points_in_class(tmp_path):
+    solved = {
+        k: (SOLUTIONS / f"{k}.py").read_text() for k in ("01_backward_loss", "04_backward_exp")
+    }
+    repo = student_repo(
+        tmp_path / "ada",
+        {
+            "01_backward_loss": "import torch\nf = torch.ops.aten.tanh_backward\n"
+            + solved["01_backward_loss"],
+            "04_backward_exp": "import torch\nT = torch.Tensor\nT.abs = lambda self: self * 0\n"
+            + solved["04_backward_exp"],
+            "07_backward_tanh": EXHAUSTS,
+            BN: "solved",
+        },
+    )
+    env = classroom50_env()
+    done = grade(repo, "--for", "classroom50", "--katas", "01,04,07,09", **env)
+    assert done.returncode == 0, done.stderr
+    doc = read_json(repo / "result.json")
+    assert contract.problems(doc, env) == []
+    by = rows(doc)
+    assert "01_backward_loss.py:2: `.ops` is refused" in by["01_backward_loss"]["message"]
+    assert "when it was imported, it changed torch.Tensor.abs" in by["04_backward_exp"]["message"]
+    assert "MemoryError: it asked for more than the 2 GiB" in by["07_backward_tanh"]["message"]
+    assert by[BN]["passed"] and doc["score"] == 1

@@ -175,7 +175,7 @@ def test_a_worker_that_is_killed_is_named_so_and_what_it_started_is_swept(tmp_pa
     source = (
         "import os, signal, time\n\n\ndef backward_tanh(hpreact, h, dh):\n"
         "    if os.fork() == 0:\n        os.setsid()\n        if os.fork() == 0:\n"
-        "            time.sleep(60)\n        os._exit(0)\n"
+        "            time.sleep(60)\n        os.__dict__['_exit'](0)\n"
         "    os.kill(os.getpid(), signal.SIGKILL)\n"
     )
     isolation.become_subreaper()
@@ -272,7 +272,8 @@ def test_nothing_of_the_grading_is_left_running(tmp_path):
     source = (
         "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
         f"        time.sleep(2)\n        open({str(tmp_path / 'alive')!r}, 'w').close()\n"
-        "    os._exit(0)\n\n\ndef backward_tanh(hpreact, h, dh):\n    raise NotImplementedError\n"
+        "    os.__dict__['_exit'](0)\n\n\n"
+        "def backward_tanh(hpreact, h, dh):\n    raise NotImplementedError\n"
     )
     repo = student_repo(tmp_path / "ada", {TANH.id: source})
     done = grade(repo, "--for", "exit-code", "--katas", "07")
@@ -351,7 +352,7 @@ def test_through_sudo_the_worker_is_nobody_and_nothing_it_starts_outlives_the_gr
         home.chmod(0o777)
         probe = (
             "import os, pathlib, time\n\nif os.fork() == 0:\n    os.setsid()\n"
-            "    if os.fork() == 0:\n        time.sleep(60)\n    os._exit(0)\n\n\n"
+            "    if os.fork() == 0:\n        time.sleep(60)\n    os.__dict__['_exit'](0)\n\n\n"
             "def backward_tanh(hpreact, h, dh):\n"
             "    try:\n        pathlib.Path(f'/proc/{os.getppid()}/environ').read_bytes()\n"
             "        seen = 'read'\n    except OSError:\n        seen = 'refused'\n"
@@ -373,3 +374,35 @@ def test_through_sudo_the_worker_is_nobody_and_nothing_it_starts_outlives_the_gr
         assert processes_of(isolation.NOBODY) == []
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+def test_a_kata_that_exhausts_memory_fails_in_words_and_the_worker_goes_on(tmp_path, worker):
+    source = (
+        "import torch\n\n\ndef backward_tanh(hpreact, h, dh):\n    kept = []\n"
+        "    while True:\n        kept.append(torch.ones(1 << 25))\n"
+    )
+    worker.load(TANH, a_kata(tmp_path, source), 10)
+    with pytest.raises(isolation.Described, match=r"MemoryError: it asked for more than the 2 GiB"):
+        isolation.RemoteFunction(worker, TANH)(**tanh_inputs())
+    path = a_kata(tmp_path, (SOLUTIONS / TANH.filename).read_text())
+    assert worker.load(TANH, path, 10) is None
+    assert isolation.RemoteFunction(worker, TANH)(**tanh_inputs()).shape == (4, 3)
+
+
+def test_every_shortcut_is_refused_in_the_worker_in_the_loops_words(tmp_path, worker):
+    from shortcuts import SHORTCUTS
+
+    solved = (SOLUTIONS / TANH.filename).read_text()
+    for line, words in SHORTCUTS.items():
+        refused = worker.load(TANH, a_kata(tmp_path, line + "\n\n" + solved), 10)
+        assert refused and words in refused and "07_backward_tanh.py:" in refused, line
+
+
+def test_a_kata_that_changes_torch_while_it_runs_is_refused_by_the_worker(tmp_path, worker):
+    source = (
+        "import torch\nT = torch.Tensor\n\n\ndef backward_tanh(hpreact, h, dh):\n"
+        "    T.detach = lambda self: self\n    return (1 - h**2) * dh\n"
+    )
+    worker.load(TANH, a_kata(tmp_path, source), 10)
+    with pytest.raises(isolation.Described, match="while it ran, it changed torch.Tensor.detach"):
+        isolation.RemoteFunction(worker, TANH)(**tanh_inputs())

@@ -320,3 +320,15 @@ def test_grading_leaves_the_kernel_as_it_found_it_whatever_the_answer_does(tmp_p
             torch.set_default_dtype(torch.float32)
     assert verdict.status is Status.PASSED
     assert same_state(before, after)
+
+
+def test_a_cell_that_changes_torch_is_refused_and_torch_is_put_back():
+    abs_ = torch.Tensor.abs
+    patched = "T = torch.Tensor\nT.abs = lambda self: self * 0\n\n" + solution(TANH)
+    verdict = cell(patched)
+    assert verdict.status is Status.ERROR
+    assert "when it ran, it changed torch.Tensor.abs" in verdict.lines()[1]
+    assert verdict.solution == ""
+    assert torch.Tensor.abs is abs_
+    # what the learner's other cells do to torch is theirs: only a graded cell is watched
+    assert cell(solution(TANH)).status is Status.PASSED

@@ -7,6 +7,7 @@ import textwrap
 
 import pytest
 from helpers import dojo, lay_out
+from shortcuts import SHORTCUTS
 
 BAD = {
     "endless_loop": (
@@ -227,39 +228,6 @@ def test_a_kata_that_changes_its_inputs_does_not_corrupt_the_next_one(pytester):
     result.stdout.fnmatch_lines(["*changed its input `h` in place*"])
 
 
-SHORTCUTS = {
-    "import inspect": "`import inspect` is refused in a kata",
-    "import torch.autograd": "`import torch.autograd` is refused",
-    "from torch.func import grad": "`from torch.func import ...` is refused",
-    "from pytest_ninja import phases": "`from pytest_ninja import ...` is refused",
-    "import gc": "`import gc` is refused",
-    "import ctypes": "`import ctypes` is refused",
-    "import importlib": "`import importlib` is refused",
-    "import sys\nf = sys._getframe(1)": "`._getframe` is refused",
-    "import torch\nwith torch.enable_grad():\n    pass": "`.enable_grad` is refused",
-    "import torch\ntorch.autograd.grad": "autograd is switched off in the dojo",
-    "import torch\nx = torch.zeros(1, requires_grad=True)": "`requires_grad=` is refused",
-    "g = globals()": "`globals` is refused",
-    "import sys\nm = sys.modules": "`.modules` is refused",
-    # the routes the class grader's tryers took (issue 19): each refused by name and line
-    "import torch\nf = torch.ops.aten.tanh_backward": "`.ops` is refused",
-    "import runpy": "`import runpy` is refused",
-    "import pkgutil": "`import pkgutil` is refused",
-    "from torch._C import _set_grad_enabled": "`from torch._C import ...` is refused",
-    "import torch\nt = torch._C": "`._C` is refused",
-    "import torch._functorch.eager_transforms": "`import torch._functorch.eager_transforms`",
-    "import subprocess": "`import subprocess` is refused",
-    "import multiprocessing": "`import multiprocessing` is refused",
-    "import os\nos.system('true')": "`.system` is refused",
-    "import torch\ng = getattr(torch, 'enable_grad')": "`getattr(..., 'enable_grad')` is refused",
-    "x = getattr(object, 'back' + 'ward')": "`getattr` with a computed name is refused",
-    "setattr(object, 'x' * 1, 1)": "`setattr` with a computed name is refused",
-    "e = __builtins__['exec']": "`__builtins__` is refused",
-    "c = compile('1', 'x', 'eval')": "`compile` is refused",
-    "x = object()\nx.requires_grad = True": "setting `.requires_grad` is refused",
-}
-
-
 @pytest.mark.parametrize("line", SHORTCUTS, ids=range(len(SHORTCUTS)))
 def test_a_shortcut_is_refused_before_the_kata_runs(pytester, line):
     katas = lay_out(pytester.path, solved=("07_backward_tanh",))
@@ -342,3 +310,72 @@ def test_pytest_timeouts_backstop_stops_a_kata_once_for_all_its_checks(pytester)
         ["*backward_bn_stats was stopped by pytest-timeout's time limit (Timeout (>1.0s)*"]
     )
     result.stdout.no_fnmatch_line("*INTERNALERROR*")
+
+
+# -- a kata that changes torch or the grader (issue 19): refused in words, nothing revealed --
+
+ZEROS_09 = (
+    "import torch\n\n\ndef backward_bn_stats(hprebn, bnmeani, bndiff, bndiff2, bnvar, "
+    "bnvar_inv, n, dbnraw):\n    z = torch.zeros_like\n"
+    "    return z(bnvar_inv), z(bnvar), z(bndiff2), z(bndiff), z(bnmeani), z(hprebn)\n"
+)
+CHANGES = {
+    "torch patched at import": (
+        "import torch\nT = torch.Tensor\nT.abs = lambda self: self * 0\nT.__sub__ = T.__mul__\n",
+        "07_backward_tanh.py was refused: when it was imported, it changed torch.Tensor.abs",
+    ),
+    "a function mode left on at import": (
+        "import torch\nmodes = torch.__dict__['overrides'].__dict__\n"
+        "class Watch(modes['TorchFunctionMode']):\n    pass\n\nWatch().__enter__()\n",
+        "when it was imported, it changed torch's function modes (a TorchFunctionMode was left",
+    ),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_kata_that_changes_torch_is_refused_and_later_katas_are_judged_honestly(pytester, change):
+    katas = lay_out(pytester.path, solved=("07_backward_tanh",))
+    source, words = CHANGES[change]
+    path = katas / "07_backward_tanh.py"
+    path.write_text(source + path.read_text())
+    (katas / "09_backward_bn_stats.py").write_text(ZEROS_09)
+    result = dojo(pytester, "katas/07_backward_tanh.py", "katas/09_backward_bn_stats.py")
+    result.assert_outcomes(failed=7)
+    result.stdout.fnmatch_lines([f"*{words}*the dojo put it back*"])
+    assert "solution revealed" not in result.stdout.str()
+    assert not (pytester.path / "solutions").exists()
+
+
+def test_a_kata_that_changes_torch_while_it_runs_is_refused(pytester):
+    katas = lay_out(pytester.path, solved=("07_backward_tanh",))
+    path = katas / "07_backward_tanh.py"
+    path.write_text(
+        "import torch\nT = torch.Tensor\n\n\ndef backward_tanh(hpreact, h, dh):\n"
+        "    T.detach = lambda self: self\n    return (1 - h**2) * dh\n"
+    )
+    result = dojo(pytester, "katas/07_backward_tanh.py")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*backward_tanh was refused: while it ran, it changed torch.Tensor.detach*"]
+    )
+    assert "solution revealed" not in result.stdout.str()
+
+
+def test_a_test_module_that_patches_the_grader_at_collection_claims_nothing(pytester):
+    lay_out(pytester.path)
+    (pytester.path / "katas" / "test_claim.py").write_text(
+        "import pytest_ninja.core.grading as grading\n"
+        "from pytest_ninja.core.result import Status\n\n"
+        "grading._find = lambda out, answers: grading._Finding(out, Status.PASSED)\n\n\n"
+        "def test_nothing(record_property):\n"
+        "    record_property('kata', '07_backward_tanh')\n"
+        "    record_property('ninja_status', 'pass')\n"
+    )
+    result = dojo(pytester, "katas/07_backward_tanh.py", "katas/test_claim.py")
+    outcomes = result.parseoutcomes()
+    assert (outcomes.get("passed"), outcomes.get("todo")) == (1, 1)  # the test, and the stub
+    result.stdout.fnmatch_lines(
+        ["*something loaded before 07_backward_tanh.py changed pytest_ninja.core.grading._find*"]
+    )
+    result.stdout.fnmatch_lines(["*07 backward_tanh*todo*0/1*"])
+    assert "solution revealed" not in result.stdout.str()

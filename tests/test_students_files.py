@@ -8,7 +8,10 @@ that runs in their repository, GitHub's), and a plugin installed by entry point 
 grading command as a teacher's own job runs it. The student's repository is the same
 every time: katas 01 and 09 untouched, 07 and 12 solved, 09 worth 6 points, so the honest score
 is 2 / 9 whatever the attempt. Every forging file also leaves a mark when it is run at all, so
-a test sees an attempt that ran even where it failed to forge.
+a test sees an attempt that ran even where it failed to forge; so the files are tried all at
+once, one grading per path, and the mark names whichever ran. The student's code (kata 09
+replaced) is tried one attempt at a time, written past the static refusals (`os.__dict__`,
+an alias of `torch.Tensor`) so that what is tested is the worker, not the nudges.
 """
 
 from __future__ import annotations
@@ -158,28 +161,31 @@ CODE_ATTEMPTS: dict[str, str] = {
     + FORGE_CODE
     + (
         "\n\ndef backward_bn_stats(bndiff, bnvar, bnvar_inv, bndiff2, dbnraw, n):\n"
-        "    forge('ran-forge')\n    os._exit(0)\n"
+        "    forge('ran-forge')\n    os.__dict__['_exit'](0)\n"
     ),
-    "exiting at import": "import os\nos._exit(0)\n",
+    "exiting at import": "import os\nos.__dict__['_exit'](0)\n",
     "outliving the grader": "import os, time\n"
     + FORGE_CODE
     + (
         "\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
-        "        time.sleep(2)\n        forge('ran-outlived')\n    os._exit(0)\n"
+        "        time.sleep(2)\n        forge('ran-outlived')\n    os.__dict__['_exit'](0)\n"
         "\n\ndef backward_bn_stats(bndiff, bnvar, bnvar_inv, bndiff2, dbnraw, n):\n"
         "    raise NotImplementedError\n"
     ),
     "patching torch": "import torch\n"
-    "torch.Tensor.__sub__ = lambda a, b: a * 0\n"
-    "torch.Tensor.abs = lambda self: self * 0\n"
-    "torch.allclose = lambda *a, **k: True\n" + ZEROS,
-    "watching the grader's tensors": "import torch\nfrom torch.overrides import TorchFunctionMode\n"
-    "SEEN = []\n\n\nclass Watch(TorchFunctionMode):\n"
-    "    def __torch_function__(self, func, types, args=(), kwargs=None):\n"
-    "        out = func(*args, **(kwargs or {}))\n"
-    "        if isinstance(out, torch.Tensor) and out.dtype == torch.float64:\n"
-    "            SEEN.append(out.detach().clone())\n"
-    "        return out\n\n\nWatch().__enter__()\n"
+    "T, t = torch.Tensor, torch\n"
+    "T.__sub__ = lambda a, b: a * 0\n"
+    "T.abs = lambda self: self * 0\n"
+    "t.allclose = lambda *a, **k: True\n" + ZEROS,
+    "watching the grader's tensors": "import torch\n"
+    "modes = torch.__dict__['overrides'].__dict__\nSEEN = []\n\n\n"
+    "def watch(self, func, types, args=(), kwargs=None):\n"
+    "    out = func(*args, **(kwargs or {}))\n"
+    "    if isinstance(out, torch.Tensor) and out.dtype == torch.float64:\n"
+    "        SEEN.append(out.detach().clone())\n"
+    "    return out\n\n\n"
+    "class Watch(modes['TorchFunctionMode']):\n"
+    "    locals()['__torch_' + 'function__'] = watch\n\n\nWatch().__enter__()\n"
     "\n\ndef backward_bn_stats(bndiff, bnvar, bnvar_inv, bndiff2, dbnraw, n):\n"
     "    pick = lambda like: next((t.float() for t in reversed(SEEN) if t.shape == like.shape),"
     " torch.zeros_like(like))\n"
@@ -219,9 +225,25 @@ ENV_ATTEMPTS = {
 }
 
 
+# every file a student could commit, all at once (one pytest.ini: its addopts carry -x too);
+# each leaves a mark naming itself if it is run, so one grading tells which of them ran
+FILE_ATTEMPTS = [a for a in ATTEMPTS if a not in CODE_ATTEMPTS and a not in ENV_ATTEMPTS]
+EVERY_FILE = {
+    name: text
+    for attempt in FILE_ATTEMPTS
+    if attempt != "-x in pytest.ini"
+    for name, text in ATTEMPTS[attempt].items()
+}
+EVERY_VARIABLE = {k: v for env in ENV_ATTEMPTS.values() for k, v in env.items()}
+
+
 def a_students_repo(where: Path, attempt: str, marks: Path) -> Path:
+    return a_repo_with(where, ATTEMPTS[attempt], marks)
+
+
+def a_repo_with(where: Path, files: dict[str, str], marks: Path) -> Path:
     repo = student_repo(where / "ninja-ada", REPO)
-    for name, text in ATTEMPTS[attempt].items():
+    for name, text in files.items():
         path = repo / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text.replace("MARKS, mark", f"{str(marks)!r}, mark"))
@@ -336,12 +358,7 @@ PATHS = {
     "grading command": by_the_grading_command,
 }
 BUNDLED = {"Classroom 50", "Gradescope"}  # the teacher's: the student sets no variable there
-TRIES = [
-    (attempt, path)
-    for attempt in ATTEMPTS
-    for path in PATHS
-    if path != "grading command" and not (attempt in ENV_ATTEMPTS and path in BUNDLED)
-]
+CLASS_PATHS = [path for path in PATHS if path != "grading command"]
 
 
 def graded_by(path: str, repo: Path, env: dict[str, str], request):
@@ -355,16 +372,25 @@ def marks(tmp_path) -> Path:
     return folder
 
 
-@pytest.mark.parametrize(("attempt", "path"), TRIES)
-def test_the_students_files_change_nothing(tmp_path, marks, attempt, path, request):
-    repo = a_students_repo(tmp_path, attempt, marks)
-    env = {"NINJA_TEST_MARKS": str(marks), **ENV_ATTEMPTS.get(attempt, {})}
+@pytest.mark.parametrize("path", CLASS_PATHS)
+def test_every_file_a_student_commits_changes_nothing(tmp_path, marks, path, request):
+    repo = a_repo_with(tmp_path, EVERY_FILE, marks)
+    env = {"NINJA_TEST_MARKS": str(marks)}
+    if path not in BUNDLED:  # the student's own workflow run: their variables too
+        env.update(EVERY_VARIABLE)
     assert graded_by(path, repo, env, request) == HONEST
-    if attempt in CODE_ATTEMPTS:  # the code ran, in the worker: it gained nothing, and
-        time.sleep(3)  # nothing it started outlived the grader
+    assert sorted(p.name for p in marks.iterdir()) == [], "a student's file was run"
+
+
+@pytest.mark.parametrize("path", CLASS_PATHS)
+@pytest.mark.parametrize("attempt", CODE_ATTEMPTS)
+def test_the_students_code_gains_nothing(tmp_path, marks, attempt, path, request):
+    repo = a_students_repo(tmp_path, attempt, marks)
+    env = {"NINJA_TEST_MARKS": str(marks)}
+    assert graded_by(path, repo, env, request) == HONEST  # it ran, in the worker: no gain
+    if attempt == "outliving the grader":  # and what it started did not outlive the grader
+        time.sleep(3)
         assert not (marks / "ran-outlived").exists(), "a process of the kata's outlived the grader"
-    else:
-        assert not list(marks.iterdir()), "a student's file was run"
 
 
 ENTRY_POINT = "[pytest11]\nforge = forge\n"

@@ -236,7 +236,7 @@ def test_a_kata_that_kills_its_process_is_an_error_in_one_line(watching):
     s = start()
     rewrite(
         root / "katas/07_backward_tanh.py",
-        "import os\n\n\ndef backward_tanh(hpreact, h, dh):\n    os._exit(3)\n",
+        "import os\n\n\ndef backward_tanh(hpreact, h, dh):\n    os.__dict__['_exit'](3)\n",
     )
     s.wait_for("verdict: 07_backward_tanh error 0/1")
     line = s.wait_for("07_backward_tanh stopped:")

@@ -338,6 +338,8 @@ class RemoteFunction:
             raise
         if header.get("todo"):
             raise NotImplementedError
+        if "verdict" in header:  # the worker's own refusal, told whole (it changed torch)
+            raise Described(str(header["verdict"])[:1000], raised=False)
         if "raised" in header:
             if header.get("autograd"):
                 raise RuntimeError("element 0 of tensors does not require grad")

@@ -14,6 +14,34 @@ import os
 import sys
 from pathlib import Path
 
+MEMORY_HEADROOM = 2 << 30  # bytes a kata may map beyond what the worker holds once torch is in
+
+
+def limit_memory(headroom: int = MEMORY_HEADROOM) -> bool:
+    """Cap this process's address space at what it maps now plus `headroom`, for good (soft
+    and hard limit alike, so the learner's code cannot raise it): a kata that exhausts memory
+    fails its own check with a MemoryError instead of waking the machine's OOM killer.
+    Linux's (its /proc); False where it cannot be set."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as statm:
+            mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        limit = mapped + headroom
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, OSError, ValueError):
+        return False
+    return True
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    return isinstance(exc, MemoryError) or (
+        isinstance(exc, RuntimeError) and "can't allocate memory" in str(exc)
+    )
+
 
 def main() -> None:
     """Serve requests on stdin, answer on stdout; what the learner's code prints goes to
@@ -26,11 +54,18 @@ def main() -> None:
     sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
     import torch
 
-    from pytest_ninja.core import wire
-    from pytest_ninja.core.loading import KataLoadError, exception_line, load_function
+    from pytest_ninja.core import integrity, wire
+    from pytest_ninja.core.loading import (
+        KataLoadError,
+        exception_line,
+        learner_frame,
+        load_function,
+    )
     from pytest_ninja.levels import BY_ID
 
     torch.set_num_threads(1)
+    limit_memory()
+    integrity.begin()  # so that a kata patching torch here is told so, as in the loop
     functions = {}
     while True:
         try:
@@ -55,12 +90,24 @@ def main() -> None:
             try:
                 with torch.no_grad():
                     answer = func(**inputs)
+                tampered = integrity.restored()
+                if tampered:
+                    words = integrity.changed_words(tampered)
+                    name = BY_ID[header["kata"]].name
+                    wire.send(answers, {"verdict": f"{name} was refused: while it ran, {words}"})
+                    continue
             except NotImplementedError:
                 wire.send(answers, {"todo": True})
                 continue
             except BaseException as exc:  # the learner's: even SystemExit, KeyboardInterrupt
                 autograd = isinstance(exc, RuntimeError) and "does not require grad" in str(exc)
                 line = exception_line(exc, path)
+                if out_of_memory(exc):
+                    where = learner_frame(exc, path)
+                    line = (
+                        f"MemoryError: it asked for more than the {MEMORY_HEADROOM >> 30} GiB "
+                        "of memory a kata may use" + (f" ({where})" if where else "")
+                    )
                 wire.send(answers, {"raised": line, "autograd": autograd})
                 continue
             out: list[bytes] = []

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import torch
 
+from pytest_ninja.core import integrity
 from pytest_ninja.core.backward import Region, localise
 from pytest_ninja.core.compare import compare
 from pytest_ninja.core.diagnosis import Strength, Suspect, Verdict, diagnose, wrong_map
@@ -100,6 +101,11 @@ def _call(
         if isinstance(exc, RuntimeError) and "does not require grad" in str(exc):
             raise _Abort(Status.ERROR, f"{kata.name}: {AUTOGRAD_OFF}") from None
         raise _Abort(Status.ERROR, f"{kata.name} raised {_describe(exc, path)}") from None
+    finally:
+        tampered = integrity.restored()
+    if tampered:
+        line = f"{kata.name} was refused: while it ran, {integrity.changed_words(tampered)}"
+        raise _Abort(Status.ERROR, line)
     changed = [
         name
         for name, value in inputs.items()

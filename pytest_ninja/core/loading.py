@@ -17,6 +17,7 @@ import linecache
 import re
 import sys
 import traceback
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -133,6 +134,20 @@ def check_signature(func: Callable, kata: Kata) -> None:
         )
 
 
+def _restore_before(name: str) -> None:
+    """Torch and the grader put back as they were before the learner's code loads; a change
+    made earlier (a test module of the learner's own, at collection) is told as a warning."""
+    from pytest_ninja.core import integrity  # torch: only once a kata is loaded
+
+    changed = integrity.restored()
+    if changed:
+        warnings.warn(
+            f"pytest-ninja: something loaded before {name} changed {changed}; the dojo put it "
+            "back, and grades with torch and itself as they are",
+            stacklevel=3,
+        )
+
+
 def load_function(path: Path, kata: Kata) -> Callable:
     """The learner's function for this kata, imported from its file and checked."""
     try:
@@ -142,7 +157,18 @@ def load_function(path: Path, kata: Kata) -> Callable:
     refused = refusal(source, Path(path).name) or refusal_in_imports(source, Path(path).parent)
     if refused:
         raise KataLoadError(refused)
-    module = import_file(path)
+    from pytest_ninja.core import integrity  # torch: only once a kata is loaded
+
+    _restore_before(Path(path).name)
+    try:
+        module = import_file(path)
+    finally:
+        changed = integrity.restored()
+    if changed:
+        raise KataLoadError(
+            f"{Path(path).name} was refused: when it was imported, "
+            + integrity.changed_words(changed)
+        )
     func = getattr(module, kata.name, None)
     if func is None:
         found = [
@@ -176,13 +202,21 @@ def load_source(source: str, kata: Kata, filename: str, namespace: dict) -> Call
         raise KataLoadError(
             f"{filename} has a syntax error: {exc.msg} ({learner_frame(exc, path)})"
         ) from None
+    from pytest_ninja.core import integrity  # torch: only once a kata is loaded
+
     before = dict(namespace)
+    _restore_before(filename)
     try:
         exec(code, namespace)
     except BaseException as exc:  # the learner's cell may raise anything, even SystemExit
         if isinstance(exc, KeyboardInterrupt) and not learner_frame(exc, path):
             raise
         raise KataLoadError(f"{filename} fails when run: {exception_line(exc, path)}") from None
+    finally:
+        changed = integrity.restored()
+    if changed:
+        words = integrity.changed_words(changed)
+        raise KataLoadError(f"{filename} was refused: when it ran, {words}")
     defined = [  # by this run of the source, not left over from an earlier one
         n
         for n, v in namespace.items()

@@ -6,9 +6,12 @@ dojo's own package, autograd (`torch.autograd`, `torch.func`, functorch, torch's
 `ctypes`, `importlib`, `pkgutil`, `runpy`), other processes (`subprocess`, `multiprocessing`,
 `os.system`), reaching into frames (`sys._getframe`, `f_back`, `f_locals`, ...), names
 spelled as strings (`getattr` and `setattr` with a name computed or refused, `__builtins__`),
-`compile`, and switching autograd on by assignment (`x.requires_grad = True`) are refused with
-a line that says where and why; so is each of these in a module of the learner's own that a
-kata imports (`refusal_in_imports`). Python cannot make such a check complete: it nudges the
+`compile`, code objects made into functions (`types.FunctionType`, `__code__`, `marshal`),
+watching torch's calls (`torch.overrides`, function and dispatch modes), ending the process
+(`os._exit`, `atexit`), assigning into torch (`torch.Tensor.abs = ...`) and switching autograd
+on by assignment (`x.requires_grad = True`) are refused with a line that says where and why;
+so is each of these in a module of the learner's own that a kata imports
+(`refusal_in_imports`). Python cannot make such a check complete: it nudges the
 honest but tempted, and class grading does not rely on it (README, the threat model).
 """
 
@@ -33,9 +36,15 @@ REFUSED_MODULES = (
     "torch._C",
     "torch._functorch",
     "torch.ops",
+    "torch.overrides",
+    "torch.utils._python_dispatch",
+    "marshal",
+    "atexit",
 )
 PRIVATE_TORCH = "torch's private and kernel-level routes are refused in a kata: write it by hand"
 OTHER_PROCESS = "running other processes is refused in a kata"
+WATCHING = "watching torch's calls is refused in a kata: write the gradient by hand"
+MADE_CODE = "making functions out of code objects is refused in a kata: write the code itself"
 REFUSED_ATTRIBUTES = {
     "autograd": "autograd is switched off in the dojo: write the gradient by hand",
     "func": "torch.func is autograd too: write the gradient by hand",
@@ -58,6 +67,15 @@ REFUSED_ATTRIBUTES = {
     "ops": PRIVATE_TORCH,
     "system": OTHER_PROCESS,
     "popen": OTHER_PROCESS,
+    "_exit": "ending the grader's process is refused in a kata",
+    "overrides": WATCHING,
+    "TorchFunctionMode": WATCHING,
+    "TorchDispatchMode": WATCHING,
+    "__torch_function__": WATCHING,
+    "__torch_dispatch__": WATCHING,
+    "FunctionType": MADE_CODE,
+    "CodeType": MADE_CODE,
+    "__code__": MADE_CODE,
 }
 REFUSED_NAMES = {
     "__import__": "importing by name is refused in a kata",
@@ -67,7 +85,15 @@ REFUSED_NAMES = {
     "exec": "exec is refused in a kata: write the code itself",
     "compile": "compile is refused in a kata: write the code itself",
     "__builtins__": "introspection is refused in a kata",
+    "__torch_function__": WATCHING,
+    "__torch_dispatch__": WATCHING,
 }
+WATCHERS = ("__torch_function__", "__torch_dispatch__")  # the hooks a tensor-like defines
+TORCH_NAMES = ("torch", "F", "nn")  # how a kata names torch and its modules
+CHANGING_TORCH = (
+    "changing torch is refused in a kata: the dojo grades with torch as it is (write the "
+    "gradient by hand)"
+)
 BY_NAME = ("getattr", "setattr", "delattr", "hasattr")
 
 
@@ -117,9 +143,27 @@ def refusal(source: str, filename: str) -> str | None:
                     f"{where}: setting `.requires_grad` is refused: "
                     f"{REFUSED_ATTRIBUTES['backward']}"
                 )
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in WATCHERS:
+            return f"{where}: defining `{node.name}` is refused: {WATCHING}"
         elif refused := _by_name(node):
             return f"{where}: {refused}"
+        elif isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.Delete):
+            targets = node.targets if isinstance(node, ast.Assign | ast.Delete) else [node.target]
+            if any(_into_torch(t) for t in targets):
+                return f"{where}: {CHANGING_TORCH}"
     return None
+
+
+def _into_torch(target: ast.AST) -> bool:
+    """Whether an assignment's target is an attribute of torch (`torch.Tensor.abs = ...`)."""
+    if isinstance(target, ast.Tuple | ast.List):
+        return any(_into_torch(t) for t in target.elts)
+    if not isinstance(target, ast.Attribute):
+        return False
+    root = target.value
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    return isinstance(root, ast.Name) and root.id in TORCH_NAMES
 
 
 def _by_name(node: ast.AST) -> str | None:

@@ -2,9 +2,11 @@
 
 Collection never imports the learner's file (a syntax error must not stop the run): the
 checks come from the catalogue, and the file is imported and graded when its first check
-runs, once for all of its checks. Each check's verdict travels on its own report as plain
-data (`check_data`, read back by `check_from_data`), so the run's record is built from the
-reports once, in the process that owns the run (an xdist controller too).
+runs, once for all of its checks. Collecting the first kata file records torch and the grader
+as they are (`core.integrity`), before a test module of the learner's own can change them.
+Each check's verdict travels on its own report as plain data (`check_data`, read back by
+`check_from_data`), so the run's record is built from the reports once, in the process that
+owns the run (an xdist controller too).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from pytest_ninja.levels import BY_ID, kata_for_file
 SETTINGS = pytest.StashKey[Settings]()
 RESULTS = pytest.StashKey[RunResults]()
 CHECK = pytest.StashKey[KataResult]()  # on a KataCheck: its kata's result, this check alone
+WATCHING = pytest.StashKey[bool]()  # the session's baseline of torch and the grader is taken
 
 
 class KataFailure(Exception):
@@ -52,6 +55,14 @@ class KataFile(pytest.File):
         return kata
 
     def collect(self):
+        # torch and the grader as they are before any test module of the learner's imports
+        # (kata files sort first in their folder): a change made later is named and put back
+        from pytest_ninja.core import integrity  # torch
+
+        if not self.config.stash.get(WATCHING, False):
+            self.config.stash[WATCHING] = True
+            integrity.begin()
+            self.config.add_cleanup(integrity.end)
         limit = self.config.stash[SETTINGS].time_limit
         for output in self.kata.outputs:
             check = KataCheck.from_parent(self, name=output)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from pytest_ninja.core import integrity
 from pytest_ninja.core.grading import grade_function, graded_problem
 from pytest_ninja.core.level import Kata, level_of
 from pytest_ninja.core.loading import KataLoadError, check_signature, function_source, load_source
@@ -83,11 +84,12 @@ def grade_cell(
     name = cell_name(kata)
     source = "\n" + source
     settings = Settings(time_limit=timeout or None, timeout_flag=f"{name} --timeout SECONDS")
-    try:
-        func = load_source(source, kata, name, namespace)
-    except KataLoadError as exc:
-        return _verdict(every_check(kata, Status.ERROR, str(exc)), _digest(source))
-    return _graded(func, kata, Path(name), settings, _digest(source))
+    with integrity.watching():
+        try:
+            func = load_source(source, kata, name, namespace)
+        except KataLoadError as exc:
+            return _verdict(every_check(kata, Status.ERROR, str(exc)), _digest(source))
+        return _graded(func, kata, Path(name), settings, _digest(source))
 
 
 def check(
@@ -147,7 +149,7 @@ def _digest(source: str) -> str:
 
 def _graded(func: Callable, kata: Kata, path: Path | None, settings: Settings, digest: str):
     kept = _Kept(func)
-    with as_found():
+    with integrity.watching(), as_found():
         result = grade_function(kept, kata, path, settings)
         picture = _picture(result, kept.answers, settings)
     return _verdict(result, digest, picture)
