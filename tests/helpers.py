@@ -19,13 +19,18 @@ KATAS = ROOT / "katas"
 SOLUTIONS = ROOT / "solutions"
 
 
-def lay_out(where: Path, solved: tuple[str, ...] = (), folder: str = "katas") -> Path:
-    """A `katas/` folder of stubs under `where`, with the named katas replaced by solutions."""
+def lay_out(
+    where: Path, solved: tuple[str, ...] = (), folder: str = "katas", levels: tuple[int, ...] = (1,)
+) -> Path:
+    """A `katas/` folder of the stubs of these levels (the lecture's alone, as `init` makes it)
+    under `where`, with the named katas replaced by solutions."""
+    from pytest_ninja.levels import of_levels
+
     target = where / folder
     target.mkdir(parents=True, exist_ok=True)
-    for stub in sorted(KATAS.glob("[0-9][0-9]_*.py")):
-        source = SOLUTIONS / stub.name if stub.stem in solved else stub
-        shutil.copy(source, target / stub.name)
+    for kata in of_levels(levels):
+        source = SOLUTIONS if kata.id in solved else KATAS
+        shutil.copy(source / kata.filename, target / kata.filename)
     return target
 
 

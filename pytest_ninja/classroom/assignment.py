@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from pytest_ninja.classroom.scoring import Scheme
 from pytest_ninja.core.level import Kata
-from pytest_ninja.levels import KATAS
+from pytest_ninja.levels import FIRST
 
 PYTHON = "3.12"  # the Python to pin for an assignment: CPU torch wheels exist for it everywhere
 CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -22,7 +22,7 @@ CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 class Assignment:
     """What the teacher chose."""
 
-    katas: tuple[Kata, ...] = KATAS
+    katas: tuple[Kata, ...] = FIRST
     points: dict[str, int] = field(default_factory=dict)
     all_or_nothing: bool = False
     kata_time_limit: float = 10.0  # seconds per kata and phase
@@ -36,7 +36,7 @@ class Assignment:
     def grade_arguments(self, platform: str, *extra: str) -> list[str]:
         """`grade`'s arguments for this assignment (after `pytest-ninja`)."""
         args = ["grade", *extra, "--for", platform]
-        if set(self.katas) != set(KATAS):
+        if set(self.katas) != set(FIRST):  # grade's default: level 1's
             args += ["--katas", ",".join(k.id[:2] for k in self.katas)]
         points = ",".join(
             f"{k.id[:2]}={self.points[k.id]}" for k in self.katas if self.points.get(k.id, 1) != 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from pytest_ninja.core.level import Kata
 from pytest_ninja.core.result import CheckResult, KataResult, Status, every_check
-from pytest_ninja.levels import KATAS, find
+from pytest_ninja.levels import FIRST, KATAS, find
 
 # the documents' own words for a kata's status (a todo kata is a failed one to a grader)
 WORDS = {Status.PASSED: "pass", Status.FAILED: "fail", Status.TODO: "fail", Status.ERROR: "error"}
@@ -23,7 +23,7 @@ WORDS = {Status.PASSED: "pass", Status.FAILED: "fail", Status.TODO: "fail", Stat
 class Scheme:
     """What the teacher decided: which katas count, their points, partial credit or not."""
 
-    katas: tuple[Kata, ...] = KATAS
+    katas: tuple[Kata, ...] = FIRST
     points: dict[str, int] = field(default_factory=dict)  # kata id -> points (default 1)
     all_or_nothing: bool = False
 
@@ -136,7 +136,7 @@ class Graded:
 
 
 def parse_katas(spec: str) -> tuple[Kata, ...]:
-    """`07,09` (ids, numbers or names) -> those katas in the catalogue's order ('' : all);
+    """`07,09` (ids, numbers or names) -> those katas in the catalogue's order ('': level 1's);
     raises ValueError."""
     wanted = set()
     for key in filter(None, (k.strip() for k in spec.split(","))):
@@ -144,7 +144,7 @@ def parse_katas(spec: str) -> tuple[Kata, ...]:
         if kata is None:
             raise ValueError(f"no kata {key!r} (write a number like 07, or a name)")
         wanted.add(kata)
-    return tuple(k for k in KATAS if k in wanted) or KATAS
+    return tuple(k for k in KATAS if k in wanted) or FIRST
 
 
 def parse_points(spec: str) -> dict[str, int]:

@@ -202,7 +202,7 @@ def notebook_arguments(parser: argparse.ArgumentParser) -> None:
 
 def notebook(args: argparse.Namespace) -> int:
     """Write the notebook; a file already there is kept unless --force (a usage error)."""
-    from pytest_ninja.levels import KATAS
+    from pytest_ninja.levels import FIRST
     from pytest_ninja.loop.notebook.build import DEFAULT_PATH, WHEEL, write_notebook
 
     path = Path(args.path)
@@ -216,7 +216,7 @@ def notebook(args: argparse.Namespace) -> int:
         write_notebook(path, args.install)
     except OSError as exc:
         raise Usage(f"cannot write {path}: {exc.strerror or exc}") from None
-    print(f"pytest-ninja: wrote {path}: {len(KATAS)} katas, each graded in its own cell")
+    print(f"pytest-ninja: wrote {path}: {len(FIRST)} katas, each graded in its own cell")
     print(f"next: jupyter lab {path}, or upload it to Colab")
     source = args.install or f"{WHEEL}: upload it beside the notebook (`pip wheel --no-deps .`)"
     print(f"  where the dojo is missing, its first cell installs it from {source}")

@@ -34,7 +34,10 @@ def grade_arguments(parser) -> None:
         help="the grading system: " + "; ".join(f"{p.name}: {p.help}" for p in PLATFORMS.values()),
     )
     parser.add_argument(
-        "--katas", default="", metavar="ID[,ID]", help="the katas that count (default: all)"
+        "--katas",
+        default="",
+        metavar="ID[,ID]",
+        help="the katas that count, of any level (default: level 1's)",
     )
     parser.add_argument(
         "--points",

@@ -21,7 +21,7 @@ import argparse
 from pathlib import Path
 
 from pytest_ninja.cli.commands import Usage, katas_named
-from pytest_ninja.levels import KATAS
+from pytest_ninja.levels import FIRST, LEVELS, of_levels
 from pytest_ninja.loop import workspace
 
 HELP = "make a learner's workspace, or a class's student template and grading bundles"
@@ -33,7 +33,15 @@ def init_arguments(parser: argparse.ArgumentParser) -> None:
         "--katas",
         default="",
         metavar="ID[,ID]",
-        help="only these katas in the workspace and the grading (default: all)",
+        help="only these katas, of any level, in the workspace and the grading "
+        "(default: level 1's)",
+    )
+    parser.add_argument(
+        "--level",
+        default="",
+        metavar="N[,N]",
+        help="the katas of these levels (default 1: the lecture's MLP; 2: a small GPT); "
+        "run again on a workspace to add a level to it",
     )
     group = parser.add_argument_group("for a class")
     group.add_argument(
@@ -85,7 +93,7 @@ def init(args) -> int:
     from pytest_ninja.classroom.scoring import parse_points
 
     root = Path(args.directory)
-    katas = tuple(katas_named(args.katas)) or KATAS
+    katas = _katas(args)
     try:
         points = parse_points(args.points)
     except ValueError as exc:
@@ -112,6 +120,22 @@ def init(args) -> int:
     bundles = _bundles(grader, assignment, args)
     _tell(root, made, grader, bundles, assignment, for_class)
     return 0
+
+
+def _katas(args) -> tuple:
+    """The katas asked for: by `--katas`, by `--level`, or level 1's."""
+    if args.katas and args.level:
+        raise Usage("--katas and --level both choose katas: give one of them")
+    if args.katas:
+        return tuple(katas_named(args.katas))
+    if not args.level:
+        return FIRST
+    try:
+        numbers = [int(n) for n in args.level.split(",") if n.strip()]
+        return of_levels(numbers)
+    except ValueError as exc:
+        why = str(exc) if "level" in str(exc) else f"{args.level!r} is not a level number"
+        raise Usage(f"--level: {why}") from None
 
 
 def _student_template(root: Path, assignment, args) -> list[str]:
@@ -173,4 +197,11 @@ def _tell(
         for line in assignment.scheme.uneven():
             print(f"note: {line}")
     if made and not for_class:
+        held = {k.level for k in workspace.at(root).katas}
+        for level in LEVELS:
+            if level.number not in held:
+                print(
+                    f"\nlevel {level.number} ({level.title}) is there too, when you are ready: "
+                    f"pytest-ninja init {root} --level {level.number}"
+                )
         print(f"\nnext: cd {root} && pytest katas/")

@@ -3,8 +3,9 @@
 Level 1 (`levels.mlp`) is the lecture's MLP: its model in atoms and fused, its kata entries,
 hints, known mistakes and exercise 4's training. This package gathers them: every kata of
 every level (`KATAS`), found by id, number or name (`find`) or by its file (`kata_for_file`),
-and the folders of their stubs and reference solutions (`bundled`). `names` loads the lecture's
-names.txt, which the levels train on.
+by level (`of_levels`, `FIRST`: the lecture's, the default) or by the files a folder holds
+(`present_in`), and the folders of their stubs and reference solutions (`bundled`). `names`
+loads the lecture's names.txt, which the levels train on.
 
 What it may import: the grading core, and itself. Never the learner's loop, class grading or
 the command line, and never pytest.
@@ -22,16 +23,21 @@ from pytest_ninja.levels import mlp
 LEVELS: tuple[Level, ...] = (mlp.LEVEL,)
 KATAS: tuple[Kata, ...] = tuple(k for level in LEVELS for k in level.katas)
 BY_ID: dict[str, Kata] = {k.id: k for k in KATAS}
+# the lecture's level: what a workspace, a notebook or a class starts with when none is named
+FIRST: tuple[Kata, ...] = LEVELS[0].katas
 _KATA_FILE = re.compile(r"^(\d\d)_([a-z0-9_]+)$")
 
 __all__ = [
     "BY_ID",
+    "FIRST",
     "KATAS",
     "LEVELS",
     "bundled",
     "find",
     "kata_for_file",
     "level_of",
+    "of_levels",
+    "present_in",
     "total_checks",
 ]
 
@@ -50,6 +56,24 @@ def find(key: str) -> Kata | None:
 def kata_for_file(stem: str) -> Kata | None:
     """The kata a file stem belongs to (`NN_name`), or None for other files."""
     return BY_ID.get(stem) if _KATA_FILE.match(stem) else None
+
+
+def of_levels(numbers) -> tuple[Kata, ...]:
+    """The katas of these levels, in the catalogue's order; ValueError naming an unknown one."""
+    known = {level.number for level in LEVELS}
+    wanted = set(numbers)
+    unknown = sorted(wanted - known)
+    if unknown:
+        have = ", ".join(f"{lv.number} ({lv.title})" for lv in LEVELS)
+        raise ValueError(f"there is no level {unknown[0]}: the levels are {have}")
+    return tuple(k for k in KATAS if k.level in wanted)
+
+
+def present_in(folder: Path) -> tuple[Kata, ...]:
+    """The katas of every level that has a kata file in `folder` (level 1's when none has):
+    a folder of the lecture's katas alone never shows another level's as todo."""
+    levels = {k.level for k in KATAS if (Path(folder) / k.filename).is_file()}
+    return of_levels(levels) if levels else FIRST
 
 
 def total_checks(katas: tuple[Kata, ...] = KATAS) -> int:

@@ -3,13 +3,14 @@
 Plain data in (this run's results of one kata folder, and the progress with this run folded
 in), lines out. A kata or a check not graded in this run (`-k`, `--lf`, a node id, one file)
 shows what the progress file remembers, marked as from an earlier run, so the panel always
-shows the whole workspace (its katas: a class template may hold a few). "next:" is the kata
+shows the whole workspace (its katas: a class template may hold a few), grouped by level under
+a line each when it holds more than one. "next:" is the kata
 the learner is on (`Progress.current`).
 """
 
 from __future__ import annotations
 
-from pytest_ninja.core.level import Kata
+from pytest_ninja.core.level import Kata, level_of
 from pytest_ninja.core.loading import function_line
 from pytest_ninja.core.result import KataResult, Status
 from pytest_ninja.loop.progress import Progress
@@ -55,6 +56,14 @@ def _row(kata: Kata, view: Progress, result: KataResult | None) -> str:
     return f"  {number} {name:<24} {status:<10} {passed}/{len(kata.outputs)}{note}"
 
 
+def _heading(first: Kata, katas: tuple[Kata, ...], view: Progress) -> str:
+    """The line over a level's rows, when a workspace holds more than one level."""
+    level = level_of(first)
+    mine = [k for k in katas if k.level == first.level]
+    done = sum(view.status(k) is Status.PASSED for k in mine)
+    return f"  level {level.number}: {level.title} ({done}/{len(mine)} katas)"
+
+
 def panel_lines(
     workspace: Workspace,
     shown: str,
@@ -67,7 +76,12 @@ def panel_lines(
     where it is kept."""
     katas, folder = workspace.katas, workspace.folder
     view = merged(results, progress)
-    lines = [_row(k, view, results.get(k.id)) for k in katas]
+    lines: list[str] = []
+    grouped = len(workspace.levels) > 1
+    for i, kata in enumerate(katas):
+        if grouped and (i == 0 or kata.level != katas[i - 1].level):
+            lines.append(_heading(kata, katas, view))
+        lines.append(_row(kata, view, results.get(kata.id)))
     katas_done = sum(view.status(k) is Status.PASSED for k in katas)
     checks_total = sum(len(k.outputs) for k in katas)
     checks_done = sum(

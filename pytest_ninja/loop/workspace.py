@@ -4,9 +4,10 @@ One `Workspace` answers, for every front end (the plugin's panel and progress, `
 `hint`, `status`, watch mode, the notebook), which katas and levels it holds, what kind it is,
 and where its progress and solutions live:
 
-- **learner** and **class**: made by `pytest-ninja init` (with `--classroom`: a teacher's
-  template, which may hold a few katas only); a `.ninja-workspace` marker says so and lists its
-  katas. Progress is kept in `katas/.ninja-progress.json`; `solutions/` fills up as katas pass.
+- **learner** and **class**: made by `pytest-ninja init` (level 1's katas, `--level 2` adds
+  the next level's; with `--classroom50`: a teacher's template, which may hold a few katas
+  only); a `.ninja-workspace` marker says so and lists its katas. Progress is kept in
+  `katas/.ninja-progress.json`; `solutions/` fills up as katas pass.
 - **repository**: this project's checkout, whose `solutions/` holds every answer already:
   progress is kept, nothing is revealed.
 - **notebook**: the notebook's working folder: progress in `katas/` beside it, solutions shown
@@ -14,6 +15,9 @@ and where its progress and solutions live:
 - **plain**: any other folder named `katas`: progress kept, nothing revealed.
 - **folder**: any other folder of kata files (`solutions/`, `attempts/`): graded and shown,
   nothing written.
+
+An unmarked workspace holds the levels whose kata files are in it (`levels.present_in`): a
+folder of the lecture's katas never shows the next level's as todo.
 
 Stubs and solutions come from `levels.bundled`: the package's `pytest_ninja/dojo/` (built into
 the wheel from the repository's `katas/` and `solutions/`), or, in a checkout, those folders.
@@ -30,7 +34,7 @@ from pathlib import Path
 
 from pytest_ninja.core.level import Kata, level_of
 from pytest_ninja.core.result import KataResult
-from pytest_ninja.levels import BY_ID, KATAS, bundled
+from pytest_ninja.levels import BY_ID, FIRST, KATAS, bundled, present_in
 from pytest_ninja.loop import progress as progress_file
 from pytest_ninja.loop.progress import Progress
 
@@ -80,7 +84,7 @@ class Workspace:
 
     folder: Path  # the kata files (and the progress file)
     kind: Kind
-    katas: tuple[Kata, ...] = KATAS  # the katas it holds, in the catalogue's order
+    katas: tuple[Kata, ...] = FIRST  # the katas it holds, in the catalogue's order
 
     @property
     def root(self) -> Path:
@@ -161,9 +165,9 @@ def _marker(root: Path) -> tuple[Kind, tuple[Kata, ...]] | None:
     try:
         data = json.loads(text)
         kind = Kind(data["kind"])
-        katas = tuple(BY_ID[k] for k in data.get("katas", []) if k in BY_ID) or KATAS
-    except (ValueError, KeyError, TypeError):
-        return Kind.LEARNER, KATAS
+        katas = tuple(BY_ID[k] for k in data.get("katas", []) if k in BY_ID) or FIRST
+    except (ValueError, KeyError, TypeError):  # version 1 was made when level 1 was all
+        return Kind.LEARNER, FIRST
     return kind, tuple(k for k in KATAS if k in katas)
 
 
@@ -173,12 +177,13 @@ def find(folder: Path) -> Workspace:
     marked = _marker(folder.parent)
     if marked is not None and folder.name == WORKSPACE_FOLDER:
         return Workspace(folder, *marked)
+    katas = present_in(folder)  # unmarked: the levels whose files it holds
     if folder.name != WORKSPACE_FOLDER:
-        return Workspace(folder, Kind.FOLDER)
+        return Workspace(folder, Kind.FOLDER, katas)
     root = folder.parent
     if (root / "pytest_ninja" / "levels").is_dir() and (root / "solutions").is_dir():
-        return Workspace(folder, Kind.REPOSITORY)
-    return Workspace(folder, Kind.PLAIN)
+        return Workspace(folder, Kind.REPOSITORY, katas)
+    return Workspace(folder, Kind.PLAIN, katas)
 
 
 def at(root: Path) -> Workspace:
@@ -198,7 +203,7 @@ def marker_text(kind: Kind, katas: tuple[Kata, ...]) -> str:
 
 def init(
     root: Path,
-    katas: tuple[Kata, ...] = KATAS,
+    katas: tuple[Kata, ...] = FIRST,
     extra: dict[str, str] | None = None,
     kind: Kind = Kind.LEARNER,
 ) -> list[str]:
@@ -206,6 +211,12 @@ def init(
     that is there."""
     root.mkdir(parents=True, exist_ok=True)
     made = []
+    marked = _marker(root)
+    if marked is not None and marked[0] is kind and set(katas) - set(marked[1]):
+        # a level added to a workspace: its marker lists the katas it held and the new ones
+        katas = tuple(k for k in KATAS if k in set(katas) | set(marked[1]))
+        (root / MARKER).write_text(marker_text(kind, katas), encoding="utf-8")
+        made.append(MARKER)
     files = {
         MARKER: marker_text(kind, katas),
         "README.md": WORKSPACE_README,

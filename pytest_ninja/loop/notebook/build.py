@@ -20,7 +20,7 @@ from pytest_ninja.core.hints import timestamp
 from pytest_ninja.core.level import Kata, Level, level_of
 from pytest_ninja.core.loading import function_source
 from pytest_ninja.core.stubs import IMPORTS
-from pytest_ninja.levels import KATAS, bundled
+from pytest_ninja.levels import FIRST, bundled
 
 HELP = "write the dojo as a Jupyter / Colab notebook, every kata graded in its cell"
 DEFAULT_PATH = "dojo.ipynb"
@@ -138,7 +138,7 @@ def kata_code(kata: Kata) -> str:
     return f"%%kata {kata.number:02d}\n" + "\n".join(lines) + "\n"
 
 
-def build(install: str | None = None, katas: tuple[Kata, ...] = KATAS) -> dict:
+def build(install: str | None = None, katas: tuple[Kata, ...] = FIRST) -> dict:
     """The notebook as nbformat 4.5 JSON data."""
     setup = SETUP.format(source=install or WHEEL, imports="\n".join(STUB_IMPORTS))
     level = level_of(katas[0])

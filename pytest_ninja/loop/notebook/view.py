@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pytest_ninja.core.level import Kata
 from pytest_ninja.core.result import KataResult, Status
-from pytest_ninja.levels import KATAS
+from pytest_ninja.levels import FIRST
 from pytest_ninja.loop.panel import bar
 from pytest_ninja.loop.progress import Progress
 
@@ -95,7 +95,7 @@ class Panel:
     result: KataResult | None = None  # the kata just graded, if any
     kept_in: str = ""  # where the progress file is, as shown
     warning: str = ""
-    katas: tuple[Kata, ...] = KATAS
+    katas: tuple[Kata, ...] = FIRST  # the notebook's: the lecture's level
 
     def word(self, kata: Kata) -> str:
         return "regressed" if self.progress.regressed(kata) else str(self.progress.status(kata))
