@@ -324,6 +324,11 @@ CHANGES = {
         "import torch\nT = torch.Tensor\nT.abs = lambda self: self * 0\nT.__sub__ = T.__mul__\n",
         "07_backward_tanh.py was refused: when it was imported, it changed torch.Tensor.abs",
     ),
+    "the grader patched at import": (
+        "import os\nloaded = os.sys.__dict__['modules']\n"
+        "loaded['pytest_ninja.core.grading'].__dict__['compare'] = lambda *a, **k: None\n",
+        "when it was imported, it changed pytest_ninja.core.grading.compare",
+    ),
     "a function mode left on at import": (
         "import torch\nmodes = torch.__dict__['overrides'].__dict__\n"
         "class Watch(modes['TorchFunctionMode']):\n    pass\n\nWatch().__enter__()\n",

@@ -203,6 +203,12 @@ CODE_ATTEMPTS: dict[str, str] = {
     "else:\n"
     "    def backward_bn_stats(bndiff, bnvar, bnvar_inv, bndiff2, dbnraw, n):\n"
     "        raise NotImplementedError\n",
+    "patching the grader": "import os, torch\n"
+    "loaded = os.sys.__dict__['modules']\n"
+    "for name in [n for n in loaded if n.startswith('pytest_' + 'ninja.core')]:\n"
+    "    for key in ('compare', 'passes', 'tolerance'):\n"
+    "        if key in loaded[name].__dict__:\n"
+    "            setattr(loaded[name], key, lambda *a, **k: True)\n" + ZEROS,
     "lying tensors": "import torch\n\n\nclass Liar(torch.Tensor):\n"
     "    def __sub__(self, other):\n        return torch.zeros_like(other)\n"
     "    __rsub__ = __sub__\n\n    def abs(self):\n        return torch.zeros(())\n"
