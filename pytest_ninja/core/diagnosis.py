@@ -28,7 +28,8 @@ Grading decides on kinds and strengths, never on words. The rules, in order:
 12. close: within `CLOSE` times the tolerance;
 13. none fits, said so rather than guessed at.
 
-Shape, dtype and type problems are named by `compare` before values are looked at.
+Shape, dtype and type problems are named by `compare` before values are looked at; a level
+may name the mistake behind a wrong shape it knows (`misshapen`).
 """
 
 from __future__ import annotations
@@ -463,6 +464,11 @@ def rules(level: Level) -> tuple[Rule, ...]:
         close,
         no_fit,
     )
+
+
+def misshapen(kata: Kata, out: str, got: tuple[int, ...], problem: Problem) -> Verdict | None:
+    """The level's known mistake behind a wrong shape (`compare` has said what differs)."""
+    return level_of(kata).mistakes.shaped(kata, out, got, problem)
 
 
 def diagnose(s: Suspect) -> Verdict:

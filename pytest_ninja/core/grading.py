@@ -25,7 +25,14 @@ import torch
 from pytest_ninja.core import integrity
 from pytest_ninja.core.backward import Region, localise
 from pytest_ninja.core.compare import compare
-from pytest_ninja.core.diagnosis import Strength, Suspect, Verdict, diagnose, wrong_map
+from pytest_ninja.core.diagnosis import (
+    Strength,
+    Suspect,
+    Verdict,
+    diagnose,
+    misshapen,
+    wrong_map,
+)
 from pytest_ninja.core.level import Kata, level_of
 from pytest_ninja.core.limits import KataTimeout, time_limit, watch_interrupts
 from pytest_ninja.core.loading import KataLoadError, exception_line, function_line, load_function
@@ -191,6 +198,10 @@ def _diagnosed(kata: Kata, findings: dict[str, _Finding]) -> dict[str, Verdict]:
                 kata, out, got, f.problem, f.comparison, f.answers, f.passed_before, failed, memo
             )
             verdicts[out] = diagnose(suspect)
+        elif f.comparison is not None and f.comparison.reason == "shape":
+            found = misshapen(kata, out, tuple(f.got.shape), f.problem)
+            if found is not None:
+                verdicts[out] = found
     return verdicts
 
 

@@ -6,6 +6,7 @@ about a kata (its stub, its shapes, its hints) is derived from this entry and it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -43,6 +44,11 @@ class Kata:
     # from the upstream gradients)
     backward: tuple[Step, ...] = ()
     level: int = 1
+    # a tensor's shape in this kata where it differs from its level's (`shape_of`): one name,
+    # two shapes in two katas (a LayerNorm's weight is (C,), a linear layer's (OC, C))
+    shapes: tuple[tuple[str, str], ...] = ()
+    # what the stub says beside an input that is neither a tensor nor `n` ("the number of heads")
+    notes: tuple[tuple[str, str], ...] = ()
 
     @property
     def id(self) -> str:
@@ -56,6 +62,16 @@ class Kata:
     def upstream(self) -> tuple[str, ...]:
         """The upstream gradients among the inputs (`d` + a frontier tensor)."""
         return tuple(f"d{t}" for t in self.frontier if t != "loss")
+
+    def shape(self, name: str, level_shape_of: Callable[[str], str]) -> str:
+        """A tensor's (or a gradient's) shape as this kata's stub shows it: the kata's own
+        where it has one, else its level's."""
+        own = dict(self.shapes)
+        if name in own:
+            return own[name]
+        if name.startswith("d") and name[1:] in own:
+            return own[name[1:]].replace(" int64", "")
+        return level_shape_of(name)
 
     def scale_source(self, output: str) -> str | None:
         """The gradient whose size sets `output`'s tolerance, when it is not its own."""

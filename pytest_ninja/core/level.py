@@ -63,19 +63,28 @@ def _no_slips(kata: Kata) -> tuple[Slip, ...]:
     return ()
 
 
+def _no_shape(kata: Kata, out: str, got: tuple[int, ...], problem) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Mistakes:
-    """A level's own diagnosis: two rules that run in their place among the core's, and slips.
+    """A level's own diagnosis: two rules that run in their place among the core's, slips, and
+    the shapes its mistakes make.
 
     Each rule takes a `diagnosis.Suspect` (the wrong answer and all it is judged with) and
     returns a `diagnosis.Verdict` or None. `specific` runs after the slips (one branch of two
     scaled or missing, ...); `located` after the upstream-gradient rules (mistakes known by
     where the wrong entries are). `slips(kata)` are the kata's known wrong steps.
+    `shaped(kata, output, shape, problem)` names the mistake behind a wrong shape where one
+    is known (a gradient with a row per position used, where its tensor has a row per
+    position it could be used at), or returns None.
     """
 
     specific: Callable[[Any], Any] = _none
     located: Callable[[Any], Any] = _none
     slips: Callable[[Kata], tuple[Slip, ...]] = _no_slips
+    shaped: Callable[[Kata, str, tuple[int, ...], Any], Any] = _no_shape
 
 
 @dataclass(frozen=True)

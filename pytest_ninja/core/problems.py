@@ -1,8 +1,9 @@
 """What a kata is given and must return in one phase: its inputs, the references, the scale.
 
 A level builds one `Cache` per phase: its forward pass in float64, every tensor still attached
-to its graph, with the loss's gradient of each. `build_problem` turns a cache into one kata's
-`Problem`: the float32 values of its inputs, an upstream gradient at each of its frontier
+to its graph, with the loss's gradient of each, and the whole numbers a kata may take besides
+the batch size `n` (`scalars`: a GPT's head count). `build_problem` turns a cache into one
+kata's `Problem`: the float32 values of its inputs, an upstream gradient at each of its frontier
 tensors (the loss's own in the first phase, random ones in a stress phase, so that gradients
 that are ~0 for the loss and numbers hard-wired to the first batch are really tested), and
 the float64 vector-Jacobian products through the same lines as references. Every call of a
@@ -35,6 +36,7 @@ class Cache:
     tensors: dict[str, torch.Tensor]  # parameters, data and every atom, float64 with graph
     loss_grads: dict[str, torch.Tensor]  # d loss / d tensor for every tensor above (float64)
     random_upstream: bool = False  # a stress phase: random upstream gradients, not the loss's
+    scalars: dict[str, int] = field(default_factory=dict)  # whole-number inputs besides n
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class Problem:
 
     phase: str
     n: int
-    inputs: dict[str, torch.Tensor | int]  # float32 tensors (integer data as int64) and n
+    inputs: dict[str, torch.Tensor | int]  # float32 tensors (integer data as int64), n, scalars
     expected: dict[str, torch.Tensor]  # float64 reference, keyed by output
     scale: dict[str, float]  # the magnitude each output's tolerance is relative to
     # float64 references of the gradients the kata computes without returning them
@@ -91,6 +93,8 @@ def build_problem(kata: Kata, c: Cache) -> Problem:
     for name in kata.inputs:
         if name == "n":
             inputs[name] = c.n
+        elif name in c.scalars:
+            inputs[name] = c.scalars[name]
         elif name.startswith("d") and name[1:] in upstream:
             inputs[name] = upstream[name[1:]].clone()
         else:

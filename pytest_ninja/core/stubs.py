@@ -18,6 +18,12 @@ SHAPE_WIDTH = 15  # the column the notes start in, after a shape
 IMPORTS = "import torch\nimport torch.nn.functional as F\n"
 
 
+def imports_of(kata: Kata) -> str:
+    """The stub's imports: torch and F, and `math` first when its forward lines use it."""
+    uses_math = any("math." in line for line in kata.reverses)
+    return ("import math\n\n" if uses_math else "") + IMPORTS
+
+
 def _signature(kata: Kata) -> str:
     """The def line, wrapped as ruff formats it when it is longer than the line length."""
     one_line = f"def {kata.name}({', '.join(kata.inputs)}):"
@@ -39,10 +45,11 @@ def _table(rows: list[tuple[str, str, str]], name_width: int) -> list[str]:
 
 
 def render(kata: Kata, shape_of: Callable[[str], str], sizes: str) -> str:
-    """The stub of `kata`: `shape_of(name)` gives a tensor's shape as the learner reads it,
-    `sizes` says what the sizes in those shapes are."""
+    """The stub of `kata`: `shape_of(name)` gives a tensor's shape as the learner reads it
+    (the kata's own `Kata.shapes` first), `sizes` says what the sizes in those shapes are."""
     name_width = max(len(n) for n in (*kata.inputs, *kata.outputs)) + 2
     upstream = set(kata.upstream)
+    notes = dict(kata.notes)
     inputs = []
     for name in kata.inputs:
         if name == "n":
@@ -50,9 +57,9 @@ def render(kata: Kata, shape_of: Callable[[str], str], sizes: str) -> str:
         elif name in upstream:
             note = f"upstream gradient: d loss / d {name[1:]}"
         else:
-            note = ""
-        inputs.append((name, shape_of(name), note))
-    outputs = [(o, shape_of(o), f"d loss / d {o[1:]}") for o in kata.outputs]
+            note = notes.get(name, "")
+        inputs.append((name, kata.shape(name, shape_of), note))
+    outputs = [(o, kata.shape(o, shape_of), f"d loss / d {o[1:]}") for o in kata.outputs]
     forward = "\n".join(f"        {line}" for line in kata.reverses)
     parts = [
         "Write the backward pass of these forward lines by hand:",
@@ -81,6 +88,6 @@ def render(kata: Kata, shape_of: Callable[[str], str], sizes: str) -> str:
         p if i == 0 or not p or p.startswith("    ") else "    " + p for i, p in enumerate(parts)
     )
     return (
-        f'"""Kata {kata.number:02d}: {kata.title}."""\n\n{IMPORTS}\n\n'
+        f'"""Kata {kata.number:02d}: {kata.title}."""\n\n{imports_of(kata)}\n\n'
         f'{_signature(kata)}\n    """{doc}\n    """\n    raise NotImplementedError\n'
     )
