@@ -321,6 +321,20 @@ class Worker:
             pass
 
 
+def _copy_back(given, new) -> None:
+    """An input the worker's function changed in place, changed here the same way (the
+    grader then sees what it would have seen in-process)."""
+    if isinstance(given, torch.Tensor):
+        if isinstance(new, torch.Tensor) and new.shape == given.shape:
+            given.copy_(new)
+        else:
+            given.add_(1)  # changed beyond a copy: changed all the same
+    elif isinstance(given, dict):
+        new = new if isinstance(new, dict) else {}
+        for key, tensor in given.items():
+            _copy_back(tensor, new.get(key))
+
+
 class RemoteFunction:
     """The learner's function, as the grading core calls it: run in the worker."""
 
@@ -348,12 +362,8 @@ class RemoteFunction:
             answer = wire.decode(header.get("answer"), got)
             changed = header.get("changed") or {}
             for name, value in changed.items():
-                if name in inputs and isinstance(inputs[name], torch.Tensor):
-                    new = wire.decode(value, got, 1)
-                    if isinstance(new, torch.Tensor) and new.shape == inputs[name].shape:
-                        inputs[name].copy_(new)
-                    else:
-                        inputs[name].add_(1)  # changed beyond a copy: changed all the same
+                if name in inputs:
+                    _copy_back(inputs[name], wire.decode(value, got, 1))
         except wire.WireError as exc:
             self.worker.stop()
             raise WorkerGone(f"its process sent what no function returns ({exc})") from None

@@ -37,6 +37,29 @@ def limit_memory(headroom: int = MEMORY_HEADROOM) -> bool:
     return True
 
 
+def _kept(value):
+    """What an input was before the call: its tensors copied (a dict input's each)."""
+    if hasattr(value, "clone"):
+        return value.clone()
+    if isinstance(value, dict):
+        return {k: v.clone() for k, v in value.items() if hasattr(v, "clone")}
+    return None
+
+
+def _as_kept(value, kept) -> bool:
+    """Whether an input is as it was before the call."""
+    import torch
+
+    def same(a, b) -> bool:
+        return isinstance(a, torch.Tensor) and a.shape == b.shape and torch.equal(a, b)
+
+    if isinstance(kept, torch.Tensor):
+        return same(value, kept)
+    if isinstance(kept, dict):
+        return isinstance(value, dict) and all(same(value.get(k), t) for k, t in kept.items())
+    return True
+
+
 def out_of_memory(exc: BaseException) -> bool:
     return isinstance(exc, MemoryError) or (
         isinstance(exc, RuntimeError) and "can't allocate memory" in str(exc)
@@ -86,7 +109,7 @@ def main() -> None:
         elif op == "call":
             func, path = functions[header["kata"]]
             inputs = {k: wire.decode(v, blobs, 1) for k, v in header["inputs"].items()}
-            before = {k: v.clone() for k, v in inputs.items() if isinstance(v, torch.Tensor)}
+            before = {k: _kept(v) for k, v in inputs.items()}
             try:
                 with torch.no_grad():
                     answer = func(**inputs)
@@ -115,7 +138,7 @@ def main() -> None:
             changed = {
                 k: wire.encode(inputs[k], out, 1)
                 for k, v in before.items()
-                if not (inputs[k].shape == v.shape and torch.equal(inputs[k], v))
+                if not _as_kept(inputs[k], v)
             }
             reply["changed"] = changed
             wire.send(answers, reply, out)

@@ -116,7 +116,8 @@ def _call(
     changed = [
         name
         for name, value in inputs.items()
-        if isinstance(value, torch.Tensor) and not _same(value, problem.inputs[name])
+        for name, value, given in _tensors(name, value, problem.inputs[name])
+        if not (isinstance(value, torch.Tensor) and _same(value, given))
     ]
     if changed:
         raise _Abort(
@@ -131,11 +132,24 @@ def _describe(exc: BaseException, path: Path | None) -> str:
     return exception_line(exc, path) if path else f"{type(exc).__name__}: {exc}"
 
 
+def _tensors(name: str, value, given) -> list[tuple[str, object, torch.Tensor]]:
+    """The tensors an input held as given (a dict input's by `name[key]`), beside what the
+    kata left in their place."""
+    if isinstance(given, torch.Tensor):
+        return [(name, value, given)]
+    if isinstance(given, dict):
+        now = value if isinstance(value, dict) else {}
+        return [(f"{name}[{k!r}]", now.get(k), t) for k, t in given.items()]
+    return []
+
+
 def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
     return a.shape == b.shape and a.dtype == b.dtype and torch.equal(a, b)
 
 
 def _as_dict(answer, kata: Kata) -> dict:
+    if kata.grads:
+        return _with_grads(answer, kata)
     if len(kata.outputs) == 1 and not isinstance(answer, dict):
         return {kata.outputs[0]: answer}
     if not isinstance(answer, dict):
@@ -157,6 +171,40 @@ def _as_dict(answer, kata: Kata) -> dict:
                 f"the keys are {', '.join(kata.outputs)}",
             )
     return answer
+
+
+def _with_grads(answer, kata: Kata) -> dict:
+    """A kata's answers by output, from `grads` or `(dx, ..., grads)`: a missing key is todo."""
+    shape = f"({', '.join((*kata.leading, 'grads'))})" if kata.leading else "grads, a dict"
+    if answer is None:
+        return {}
+    if kata.leading:
+        if not isinstance(answer, tuple | list) or len(answer) != len(kata.leading) + 1:
+            got = f"a {type(answer).__name__}"
+            if isinstance(answer, tuple | list):
+                got += f" of {len(answer)}"
+            raise _Abort(Status.ERROR, f"{kata.name} must return {shape}; it returned {got}")
+        *first, grads = answer
+        found = dict(zip(kata.leading, first))
+    else:
+        grads, found = answer, {}
+    if not isinstance(grads, dict):
+        raise _Abort(
+            Status.ERROR,
+            f"{kata.name} must return {shape}, grads a dict keyed by the parameters' names "
+            f"({kata.grads[0]}, ...); its grads is a {type(grads).__name__}",
+        )
+    for key, value in grads.items():
+        if key not in kata.grads:
+            close = difflib.get_close_matches(str(key), kata.grads, n=1)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            raise _Abort(
+                Status.ERROR,
+                f"{kata.name}'s grads has an unknown key `{key}`{hint}: its keys are the "
+                f"parameters' names, as in params",
+            )
+        found[f"d{key}"] = value
+    return found
 
 
 @dataclass(frozen=True)

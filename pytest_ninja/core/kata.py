@@ -49,6 +49,13 @@ class Kata:
     shapes: tuple[tuple[str, str], ...] = ()
     # what the stub says beside an input that is neither a tensor nor `n` ("the number of heads")
     notes: tuple[tuple[str, str], ...] = ()
+    # inputs that are dicts of tensors (a GPT's `params` and `cache`), each with its keys: the
+    # names of the tensors in the kata's cache (`ln_1.weight`, `ln_1.mean`)
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # a kata that returns its parameters' gradients as one dict (`grads`, keyed as `params`
+    # is): the keys, each the check `d` + key among `outputs`; the outputs that are not keys
+    # come first, in a tuple with the dict last (`(dx, grads)`), or the dict alone
+    grads: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -72,6 +79,24 @@ class Kata:
         if name.startswith("d") and name[1:] in own:
             return own[name[1:]].replace(" int64", "")
         return level_shape_of(name)
+
+    def check_id(self, output: str) -> str:
+        """An output's name as a test id (`dln_1_weight`: a node id and `-k` take no dot)."""
+        return output.replace(".", "_")
+
+    def output_of(self, check_id: str) -> str | None:
+        """The output a test id names, or None."""
+        return next((o for o in self.outputs if self.check_id(o) == check_id), None)
+
+    @property
+    def leading(self) -> tuple[str, ...]:
+        """The outputs returned before the `grads` dict (all of them when there is none)."""
+        keyed = {f"d{k}" for k in self.grads}
+        return tuple(o for o in self.outputs if o not in keyed)
+
+    def group(self, name: str) -> tuple[str, ...] | None:
+        """The keys of a dict input, or None for a tensor or a number."""
+        return dict(self.groups).get(name)
 
     def scale_source(self, output: str) -> str | None:
         """The gradient whose size sets `output`'s tolerance, when it is not its own."""

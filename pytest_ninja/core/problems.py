@@ -45,7 +45,8 @@ class Problem:
 
     phase: str
     n: int
-    inputs: dict[str, torch.Tensor | int]  # float32 tensors (integer data as int64), n, scalars
+    # float32 tensors (integer data as int64), n, scalars, dicts of tensors (a kata's groups)
+    inputs: dict[str, torch.Tensor | int | dict[str, torch.Tensor]]
     expected: dict[str, torch.Tensor]  # float64 reference, keyed by output
     scale: dict[str, float]  # the magnitude each output's tolerance is relative to
     # float64 references of the gradients the kata computes without returning them
@@ -55,9 +56,10 @@ class Problem:
         default=None, repr=False, compare=False
     )
 
-    def fresh_inputs(self) -> dict[str, torch.Tensor | int]:
-        """Copies the kata may do anything with; the cache stays untouched."""
-        return {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in self.inputs.items()}
+    def fresh_inputs(self) -> dict:
+        """Copies the kata may do anything with (a dict input's tensors each copied); the
+        cache stays untouched."""
+        return {k: _copy(v) for k, v in self.inputs.items()}
 
     def reference(self, grad: str) -> torch.Tensor:
         """The float64 reference of one of the kata's gradients, returned or not."""
@@ -75,6 +77,19 @@ class Problem:
         return implied
 
 
+def _copy(value):
+    if isinstance(value, torch.Tensor):
+        return value.clone()
+    if isinstance(value, dict):
+        return {k: v.clone() for k, v in value.items()}
+    return value
+
+
+def _float32(tensor: torch.Tensor) -> torch.Tensor:
+    tensor = tensor.detach()
+    return tensor.to(torch.float32 if tensor.is_floating_point() else torch.int64).clone()
+
+
 def upstream_of(kata: Kata, c: Cache) -> dict[str, torch.Tensor]:
     """The float32 upstream gradient of each frontier tensor: the loss's, or random (stress)."""
     if not c.random_upstream:
@@ -89,7 +104,7 @@ def upstream_of(kata: Kata, c: Cache) -> dict[str, torch.Tensor]:
 def build_problem(kata: Kata, c: Cache) -> Problem:
     """The kata's inputs and reference answers in one phase's cache."""
     upstream = upstream_of(kata, c)
-    inputs: dict[str, torch.Tensor | int] = {}
+    inputs: dict = {}
     for name in kata.inputs:
         if name == "n":
             inputs[name] = c.n
@@ -97,11 +112,10 @@ def build_problem(kata: Kata, c: Cache) -> Problem:
             inputs[name] = c.scalars[name]
         elif name.startswith("d") and name[1:] in upstream:
             inputs[name] = upstream[name[1:]].clone()
+        elif kata.group(name) is not None:
+            inputs[name] = {key: _float32(c.tensors[key]) for key in kata.group(name)}
         else:
-            tensor = c.tensors[name].detach()
-            inputs[name] = tensor.to(
-                torch.float32 if tensor.is_floating_point() else torch.int64
-            ).clone()
+            inputs[name] = _float32(c.tensors[name])
     targets = [out[1:] for out in kata.outputs]
     floors = [src for out in kata.outputs if (src := kata.scale_source(out))]
     wrt = targets + [f[1:] for f in floors] + [g[1:] for g in kata.internal]

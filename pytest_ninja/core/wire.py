@@ -3,11 +3,11 @@ process that ran it to the one that grades it, and decoded there with suspicion.
 
 A message is a JSON header and a list of byte blobs, each length-prefixed; never a pickle, so
 what crosses is data and never code. `encode` turns a value into a header (tensors by dtype,
-shape and device, their bytes in the blobs; dicts, numbers, strings, sequences shallowly; any
-other object by its type's name alone). `decode` rebuilds it and checks everything it reads:
-a dtype from a short list, a rank and a size within bounds, exactly as many bytes as that
-shape holds, keys that are strings. A tensor that is not dense (sparse, say) never becomes
-one: it is decoded as a `Refused` value naming its layout.
+shape and device, their bytes in the blobs; numbers, strings; dicts and sequences two deep,
+as `(dx, grads)` is; any other object by its type's name alone). `decode` rebuilds it and
+checks everything it reads: a dtype from a short list, a rank and a size within bounds,
+exactly as many bytes as that shape holds, keys that are strings. A tensor that is not dense
+(sparse, say) never becomes one: it is decoded as a `Refused` value naming its layout.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ DTYPES = {
 MOST_DIMS = 8
 MOST_ELEMENTS = 16_000_000  # a kata's gradients are tens of thousands of numbers
 MOST_HEADER = 1_000_000  # bytes
-MOST_ITEMS = 64  # entries of a dict or a sequence
+MOST_ITEMS = 256  # entries of a dict or a sequence (a GPT's parameters and forward cache)
+MOST_DEPTH = 2  # containers inside containers: (dx, {name: gradient}) and no deeper
 MOST_BLOBS = 256
 
 
@@ -81,11 +82,12 @@ def encode(value, blobs: list[bytes], depth: int = 0) -> dict:
         return {"number": value if value == value and abs(value) != float("inf") else str(value)}
     if isinstance(value, str) and type(value) is str:
         return {"str": value[:200]}
-    if type(value) is dict and depth == 0:
+    if type(value) is dict and depth < MOST_DEPTH:
         items = list(value.items())[:MOST_ITEMS]
         return {"dict": [[str(k), encode(v, blobs, depth + 1)] for k, v in items]}
-    if type(value) in (list, tuple) and depth == 0:
-        return {"seq": type(value).__name__, "items": [encode(v, blobs, 1) for v in value[:8]]}
+    if type(value) in (list, tuple) and depth < MOST_DEPTH:
+        items = [encode(v, blobs, depth + 1) for v in value[:8]]
+        return {"seq": type(value).__name__, "items": items}
     if hasattr(value, "__array__") and hasattr(value, "dtype"):  # told as the loop tells it
         return {"other": f"{type(value).__module__.split('.')[0]} array"}
     return {"other": type(value).__name__}
@@ -130,7 +132,7 @@ def decode(header, blobs: list[bytes], depth: int = 0):
         return number
     if "str" in header:
         return str(header["str"])[:200]
-    if "dict" in header and depth == 0:
+    if "dict" in header and depth < MOST_DEPTH:
         items = header["dict"]
         if not isinstance(items, list) or len(items) > MOST_ITEMS:
             raise WireError("a dict too big")
@@ -140,11 +142,11 @@ def decode(header, blobs: list[bytes], depth: int = 0):
                 raise WireError("a dict entry that is not a key and a value")
             out[item[0][:100]] = decode(item[1], blobs, depth + 1)
         return out
-    if "seq" in header and depth == 0:
+    if "seq" in header and depth < MOST_DEPTH:
         items = header.get("items")
         if not isinstance(items, list) or len(items) > 8:
             raise WireError("a sequence too big")
-        values = [decode(v, blobs, 1) for v in items]
+        values = [decode(v, blobs, depth + 1) for v in items]
         return tuple(values) if header["seq"] == "tuple" else values
     if "other" in header:
         return _foreign(str(header["other"]))

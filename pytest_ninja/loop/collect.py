@@ -65,7 +65,7 @@ class KataFile(pytest.File):
             self.config.add_cleanup(integrity.end)
         limit = self.config.stash[SETTINGS].time_limit
         for output in self.kata.outputs:
-            check = KataCheck.from_parent(self, name=output)
+            check = KataCheck.from_parent(self, name=self.kata.check_id(output))
             if limit:  # pytest-timeout as a backstop, for code that never returns to Python
                 check.add_marker(pytest.mark.timeout(4 * limit + 10))
             yield check
@@ -102,14 +102,21 @@ class KataFile(pytest.File):
 
 
 class KataCheck(pytest.Item):
-    """One gradient of one kata, judged in both phases."""
+    """One gradient of one kata, judged in both phases; named by its test id (the output's
+    name without dots: `dln_1_weight` for `dln_1.weight`)."""
+
+    @property
+    def output(self) -> str:
+        parent = self.parent
+        assert isinstance(parent, KataFile)
+        return parent.kata.output_of(self.name) or self.name
 
     def runtest(self) -> None:
         parent = self.parent
         assert isinstance(parent, KataFile)
         result = parent.graded()
-        check = result.checks[self.name]
-        self.stash[CHECK] = replace(result, checks={self.name: check})
+        check = result.checks[self.output]
+        self.stash[CHECK] = replace(result, checks={self.output: check})
         if check.status is not Status.PASSED:
             raise KataFailure(check)
 
@@ -133,8 +140,8 @@ def check_data(item: KataCheck, report: pytest.TestReport) -> dict:
         text = report.longreprtext.strip() if report.failed else ""
         line = text.splitlines()[-1] if text else "the check did not run"
         kata = item.parent.kata
-        check = CheckResult(item.name, Status.ERROR, (f"{kata.name}: {line}",))
-        part = KataResult(kata, {item.name: check}, path=item.nodeid.split("::", 1)[0])
+        check = CheckResult(item.output, Status.ERROR, (f"{kata.name}: {line}",))
+        part = KataResult(kata, {item.output: check}, path=item.nodeid.split("::", 1)[0])
     return part_as_data(item.path.parent, part)
 
 
