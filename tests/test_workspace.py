@@ -7,7 +7,7 @@ from helpers import ROOT, SOLUTIONS, dojo
 
 from pytest_ninja.cli.main import main
 from pytest_ninja.core.grading import grade_file
-from pytest_ninja.levels import BY_ID, KATAS
+from pytest_ninja.levels import BY_ID, FIRST
 from pytest_ninja.loop import workspace
 from pytest_ninja.loop.workspace import Kind
 
@@ -44,7 +44,7 @@ def test_a_workspace_marked_by_an_older_version_is_a_learners_of_every_kata(tmp_
     workspace.init(tmp_path)
     (tmp_path / workspace.MARKER).write_text("pytest-ninja workspace\n")
     space = workspace.at(tmp_path)
-    assert (space.kind, space.katas) == (Kind.LEARNER, KATAS)
+    assert (space.kind, space.katas) == (Kind.LEARNER, FIRST)  # all there was then
 
 
 def test_the_panel_next_and_hint_of_a_class_template_show_its_katas_only(pytester, capsys):
