@@ -108,6 +108,7 @@ def right(id, kata_id, source):
 
 STRESS = "stress"
 EPS, SATURATED, SMALL = "stress-eps", "stress-saturated", "stress-small"
+TAIL = "stress-tail"  # level 2's: GELU inputs in its negative tail
 
 WRONG: tuple[Case, ...] = (
     # ---- 01 backward_loss ----
@@ -1079,6 +1080,610 @@ WRONG: tuple[Case, ...] = (
         phase=STRESS,
         regime=SATURATED,
     ),
+    # ==== level 2: a character-level GPT ====
+    # ---- 15 backward_encoder ----
+    wrong(
+        "encoder_indexed_assignment",
+        "15_backward_encoder",
+        """
+        import torch
+
+        def backward_encoder(idx, wte, wpe, dx):
+            T = idx.shape[1]
+            dwte = torch.zeros_like(wte)
+            dwte[idx] += dx  # a token read twice keeps only one of its gradients
+            dwpe = torch.zeros_like(wpe)
+            dwpe[:T] = dx.sum(0)
+            return {"dwte": dwte, "dwpe": dwpe}
+        """,
+        {"dwte": VALUES},
+        mistake="repeated-rows",
+    ),
+    wrong(
+        "encoder_dwpe_of_T_rows",
+        "15_backward_encoder",
+        """
+        import torch
+
+        def backward_encoder(idx, wte, wpe, dx):
+            dwte = torch.zeros_like(wte)
+            dwte.index_add_(0, idx.flatten(), dx.reshape(-1, dx.shape[-1]))
+            return {"dwte": dwte, "dwpe": dx.sum(0)}  # (T, C): T is the block only at first
+        """,
+        {"dwpe": SHAPE},
+        phase=STRESS,
+        says="dimension 0 is",
+        mistake="dwpe-of-T-rows",
+    ),
+    wrong(
+        "encoder_dwpe_mean_over_the_batch",
+        "15_backward_encoder",
+        """
+        import torch
+
+        def backward_encoder(idx, wte, wpe, dx):
+            T = idx.shape[1]
+            dwte = torch.zeros_like(wte)
+            dwte.index_add_(0, idx.flatten(), dx.reshape(-1, dx.shape[-1]))
+            dwpe = torch.zeros_like(wpe)
+            dwpe[:T] = dx.mean(0)
+            return {"dwte": dwte, "dwpe": dwpe}
+        """,
+        {"dwpe": VALUES},
+        mistake="mean-not-sum",
+    ),
+    wrong(
+        "encoder_dwpe_from_a_copy_of_wpe",
+        "15_backward_encoder",
+        """
+        import torch
+
+        def backward_encoder(idx, wte, wpe, dx):
+            T = idx.shape[1]
+            dwte = torch.zeros_like(wte)
+            dwte.index_add_(0, idx.flatten(), dx.reshape(-1, dx.shape[-1]))
+            dwpe = wpe.clone()  # "for the shape": rows T.. keep wpe's values
+            dwpe[:T] = dx.sum(0)
+            return {"dwte": dwte, "dwpe": dwpe}
+        """,
+        {"dwpe": VALUES},
+        phase=STRESS,
+        mistake="unused-rows",
+    ),
+    # ---- 16 backward_layernorm ----
+    wrong(
+        "layernorm_mean_path_dropped",
+        "16_backward_layernorm",
+        """
+        def backward_layernorm(x, weight, bias, mean, rstd, dout):
+            xhat = (x - mean) * rstd
+            g = dout * weight
+            dx = rstd * (g - xhat * (g * xhat).mean(-1, keepdim=True))
+            return {"dx": dx, "dweight": (dout * xhat).sum((0, 1)), "dbias": dout.sum((0, 1))}
+        """,
+        {"dx": VALUES},
+        mistake="mean-path-dropped",
+    ),
+    wrong(
+        "layernorm_variance_path_dropped",
+        "16_backward_layernorm",
+        """
+        def backward_layernorm(x, weight, bias, mean, rstd, dout):
+            xhat = (x - mean) * rstd
+            g = dout * weight
+            dx = rstd * (g - g.mean(-1, keepdim=True))  # as if rstd were a constant
+            return {"dx": dx, "dweight": (dout * xhat).sum((0, 1)), "dbias": dout.sum((0, 1))}
+        """,
+        {"dx": VALUES},
+        mistake="variance-path-dropped",
+    ),
+    wrong(
+        "layernorm_with_bessel",
+        "16_backward_layernorm",
+        """
+        def backward_layernorm(x, weight, bias, mean, rstd, dout):
+            C = x.shape[-1]
+            xhat = (x - mean) * rstd
+            g = dout * weight
+            var_term = xhat * (g * xhat).sum(-1, keepdim=True) / (C - 1)  # BatchNorm's n-1
+            dx = rstd * (g - g.mean(-1, keepdim=True) - var_term)
+            return {"dx": dx, "dweight": (dout * xhat).sum((0, 1)), "dbias": dout.sum((0, 1))}
+        """,
+        {"dx": VALUES},
+        mistake="bessel-in-layernorm",
+    ),
+    wrong(
+        "layernorm_without_weight",
+        "16_backward_layernorm",
+        """
+        def backward_layernorm(x, weight, bias, mean, rstd, dout):
+            xhat = (x - mean) * rstd
+            dx = rstd * (dout - dout.mean(-1, keepdim=True)
+                         - xhat * (dout * xhat).mean(-1, keepdim=True))
+            return {"dx": dx, "dweight": (dout * xhat).sum((0, 1)), "dbias": dout.sum((0, 1))}
+        """,
+        {"dx": VALUES},
+        mistake="layernorm-without-weight",
+    ),
+    wrong(
+        "layernorm_recomputed_without_eps",
+        "16_backward_layernorm",
+        """
+        def backward_layernorm(x, weight, bias, mean, rstd, dout):
+            diff = x - x.mean(-1, keepdim=True)
+            inv = diff.pow(2).mean(-1, keepdim=True) ** -0.5  # the 1e-5 forgotten
+            xhat = diff * inv
+            g = dout * weight
+            dx = inv * (g - g.mean(-1, keepdim=True) - xhat * (g * xhat).mean(-1, keepdim=True))
+            return {"dx": dx, "dweight": (dout * xhat).sum((0, 1)), "dbias": dout.sum((0, 1))}
+        """,
+        {"dx": VALUES, "dweight": VALUES},
+        phase=STRESS,
+        mistake="eps-dropped",
+        regime=EPS,
+    ),
+    wrong(
+        "layernorm_steps_without_eps",
+        "16_backward_layernorm",
+        """
+        def backward_layernorm(x, weight, bias, mean, rstd, dout):
+            C = x.shape[-1]
+            diff = x - mean
+            var = (diff**2).mean(-1, keepdim=True)
+            g = dout * weight
+            dvar = -0.5 * var**-1.5 * (g * diff).sum(-1, keepdim=True)  # var + 1e-5, really
+            ddiff = rstd * g + 2 * diff / C * dvar
+            dx = ddiff - ddiff.mean(-1, keepdim=True)
+            xhat = diff * rstd
+            return {"dx": dx, "dweight": (dout * xhat).sum((0, 1)), "dbias": dout.sum((0, 1))}
+        """,
+        {"dx": VALUES},
+        phase=STRESS,
+        mistake="eps-dropped",
+        regime=EPS,
+    ),
+    wrong(
+        "layernorm_dweight_summed_over_the_batch_only",
+        "16_backward_layernorm",
+        """
+        def backward_layernorm(x, weight, bias, mean, rstd, dout):
+            xhat = (x - mean) * rstd
+            g = dout * weight
+            dx = rstd * (g - g.mean(-1, keepdim=True) - xhat * (g * xhat).mean(-1, keepdim=True))
+            return {"dx": dx, "dweight": (dout * xhat).sum(0), "dbias": dout.sum((0, 1))}
+        """,
+        {"dweight": SHAPE},
+        says="unsummed",
+    ),
+    wrong(
+        "layernorm_dbias_mean",
+        "16_backward_layernorm",
+        """
+        def backward_layernorm(x, weight, bias, mean, rstd, dout):
+            xhat = (x - mean) * rstd
+            g = dout * weight
+            dx = rstd * (g - g.mean(-1, keepdim=True) - xhat * (g * xhat).mean(-1, keepdim=True))
+            return {"dx": dx, "dweight": (dout * xhat).sum((0, 1)), "dbias": dout.mean((0, 1))}
+        """,
+        {"dbias": VALUES},
+        mistake="mean-not-sum",
+    ),
+    # ---- 17 backward_linear ----
+    wrong(
+        "linear_dweight_transposed",
+        "17_backward_linear",
+        """
+        def backward_linear(inp, weight, bias, dout):
+            C, OC = inp.shape[-1], dout.shape[-1]
+            dweight = inp.reshape(-1, C).T @ dout.reshape(-1, OC)  # the lecture's dW2 = h.T @ ...
+            return {"dinp": dout @ weight, "dweight": dweight, "dbias": dout.sum((0, 1))}
+        """,
+        {"dweight": SHAPE},
+        says="transposed",
+    ),
+    wrong(
+        "linear_dweight_per_sequence",
+        "17_backward_linear",
+        """
+        def backward_linear(inp, weight, bias, dout):
+            dweight = dout.transpose(1, 2) @ inp  # (B, OC, C): one per sequence
+            return {"dinp": dout @ weight, "dweight": dweight, "dbias": dout.sum((0, 1))}
+        """,
+        {"dweight": SHAPE},
+        says="unsummed",
+    ),
+    wrong(
+        "linear_dbias_mean",
+        "17_backward_linear",
+        """
+        def backward_linear(inp, weight, bias, dout):
+            C, OC = inp.shape[-1], dout.shape[-1]
+            dweight = dout.reshape(-1, OC).T @ inp.reshape(-1, C)
+            return {"dinp": dout @ weight, "dweight": dweight, "dbias": dout.mean((0, 1))}
+        """,
+        {"dbias": VALUES},
+        mistake="mean-not-sum",
+    ),
+    wrong(
+        "linear_dweight_mean",
+        "17_backward_linear",
+        """
+        def backward_linear(inp, weight, bias, dout):
+            C, OC = inp.shape[-1], dout.shape[-1]
+            rows = inp.shape[0] * inp.shape[1]
+            dweight = dout.reshape(-1, OC).T @ inp.reshape(-1, C) / rows
+            return {"dinp": dout @ weight, "dweight": dweight, "dbias": dout.sum((0, 1))}
+        """,
+        {"dweight": VALUES},
+        mistake="mean-not-sum",
+    ),
+    # ---- 18 backward_gelu ----
+    wrong(
+        "gelu_exact_erf_derivative",
+        "18_backward_gelu",
+        """
+        import math
+
+        import torch
+
+        def backward_gelu(x, dout):
+            cdf = 0.5 * (1 + torch.erf(x / math.sqrt(2)))
+            pdf = torch.exp(-0.5 * x**2) / math.sqrt(2 * math.pi)
+            return dout * (cdf + x * pdf)  # GELU's derivative, but not the tanh form's
+        """,
+        {"dx": VALUES},
+        mistake="erf-derivative",
+        regime=TAIL,
+    ),
+    wrong(
+        "gelu_without_the_cubic_in_the_chain_rule",
+        "18_backward_gelu",
+        """
+        import math
+
+        import torch
+
+        def backward_gelu(x, dout):
+            k = math.sqrt(2 / math.pi)
+            th = torch.tanh(k * (x + 0.044715 * x**3))
+            return dout * (0.5 * (1 + th) + 0.5 * x * (1 - th**2) * k)
+        """,
+        {"dx": VALUES},
+        mistake="gelu-without-cubic",
+    ),
+    wrong(
+        "gelu_one_term_of_the_product_rule",
+        "18_backward_gelu",
+        """
+        import math
+
+        import torch
+
+        def backward_gelu(x, dout):
+            th = torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3))
+            return dout * 0.5 * (1 + th)
+        """,
+        {"dx": VALUES},
+        mistake="gelu-one-term",
+    ),
+    wrong(
+        "gelu_local_derivative_alone",
+        "18_backward_gelu",
+        """
+        import math
+
+        import torch
+
+        def backward_gelu(x, dout):
+            k = math.sqrt(2 / math.pi)
+            th = torch.tanh(k * (x + 0.044715 * x**3))
+            return 0.5 * (1 + th) + 0.5 * x * (1 - th**2) * k * (1 + 3 * 0.044715 * x**2)
+        """,
+        {"dx": VALUES},
+        mistake="local-derivative-alone",
+    ),
+    # ---- 19 backward_causal_softmax ----
+    wrong(
+        "causal_softmax_without_the_row_sum",
+        "19_backward_causal_softmax",
+        """
+        def backward_causal_softmax(att, datt):
+            return att * datt
+        """,
+        {"dpreatt": VALUES},
+        mistake="softmax-without-row-sum",
+    ),
+    wrong(
+        "causal_softmax_row_sum_without_att",
+        "19_backward_causal_softmax",
+        """
+        def backward_causal_softmax(att, datt):
+            return att * datt - (att * datt).sum(-1, keepdim=True)
+        """,
+        {"dpreatt": VALUES},
+        mistake="gradient-into-masked",
+    ),
+    wrong(
+        "causal_softmax_masked_positions_pass_datt",
+        "19_backward_causal_softmax",
+        """
+        import torch
+
+        def backward_causal_softmax(att, datt):
+            T = att.shape[-1]
+            mask = torch.tril(torch.ones(T, T))
+            dpreatt = att * (datt - (att * datt).sum(-1, keepdim=True))
+            return torch.where(mask == 0, datt, dpreatt)  # "masked_fill passes datt through"
+        """,
+        {"dpreatt": VALUES},
+        mistake="gradient-into-masked",
+    ),
+    # ---- 20 backward_attention ----
+    wrong(
+        "attention_without_the_scale",
+        "20_backward_attention",
+        """
+        import torch
+
+        def backward_attention(qkv, att, n_head, dy):
+            B, T, C = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
+            hs = C // n_head
+            q, k, v = (t.view(B, T, n_head, hs).transpose(1, 2) for t in qkv.split(C, dim=2))
+            dy_h = dy.view(B, T, n_head, hs).transpose(1, 2)
+            datt = dy_h @ v.transpose(-2, -1)
+            dv = att.transpose(-2, -1) @ dy_h
+            dpreatt = att * (datt - (att * datt).sum(-1, keepdim=True))
+            dq = dpreatt @ k  # the 1 / sqrt(hs) of preatt forgotten
+            dk = dpreatt.transpose(-2, -1) @ q
+            merged = [d.transpose(1, 2).reshape(B, T, C) for d in (dq, dk, dv)]
+            return torch.cat(merged, dim=2)
+        """,
+        {"dqkv": VALUES},
+        mistake="attention-without-scale",
+    ),
+    wrong(
+        "attention_scaled_by_hs",
+        "20_backward_attention",
+        """
+        import torch
+
+        def backward_attention(qkv, att, n_head, dy):
+            B, T, C = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
+            hs = C // n_head
+            q, k, v = (t.view(B, T, n_head, hs).transpose(1, 2) for t in qkv.split(C, dim=2))
+            dy_h = dy.view(B, T, n_head, hs).transpose(1, 2)
+            datt = dy_h @ v.transpose(-2, -1)
+            dv = att.transpose(-2, -1) @ dy_h
+            dpreatt = att * (datt - (att * datt).sum(-1, keepdim=True))
+            dq = dpreatt @ k / hs
+            dk = dpreatt.transpose(-2, -1) @ q / hs
+            merged = [d.transpose(1, 2).reshape(B, T, C) for d in (dq, dk, dv)]
+            return torch.cat(merged, dim=2)
+        """,
+        {"dqkv": VALUES},
+        mistake="attention-scale-hs",
+    ),
+    wrong(
+        "attention_heads_merged_in_the_wrong_order",
+        "20_backward_attention",
+        """
+        import math
+
+        import torch
+
+        def backward_attention(qkv, att, n_head, dy):
+            B, T, C = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
+            hs = C // n_head
+            q, k, v = (t.view(B, T, n_head, hs).transpose(1, 2) for t in qkv.split(C, dim=2))
+            dy_h = dy.view(B, T, n_head, hs).transpose(1, 2)
+            datt = dy_h @ v.transpose(-2, -1)
+            dv = att.transpose(-2, -1) @ dy_h
+            dpreatt = att * (datt - (att * datt).sum(-1, keepdim=True))
+            dq = dpreatt @ k / math.sqrt(hs)
+            dk = dpreatt.transpose(-2, -1) @ q / math.sqrt(hs)
+            merged = [d.reshape(B, T, C) for d in (dq, dk, dv)]  # (B, NH, T, hs) as it is
+            return torch.cat(merged, dim=2)
+        """,
+        {"dqkv": VALUES},
+        mistake="heads-merged-wrong",
+    ),
+    wrong(
+        "attention_dy_split_in_the_wrong_order",
+        "20_backward_attention",
+        """
+        import math
+
+        import torch
+
+        def backward_attention(qkv, att, n_head, dy):
+            B, T, C = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
+            hs = C // n_head
+            q, k, v = (t.view(B, T, n_head, hs).transpose(1, 2) for t in qkv.split(C, dim=2))
+            dy_h = dy.reshape(B, n_head, T, hs)  # a view of the right shape, not y's merge undone
+            datt = dy_h @ v.transpose(-2, -1)
+            dv = att.transpose(-2, -1) @ dy_h
+            dpreatt = att * (datt - (att * datt).sum(-1, keepdim=True))
+            dq = dpreatt @ k / math.sqrt(hs)
+            dk = dpreatt.transpose(-2, -1) @ q / math.sqrt(hs)
+            merged = [d.transpose(1, 2).reshape(B, T, C) for d in (dq, dk, dv)]
+            return torch.cat(merged, dim=2)
+        """,
+        {"dqkv": VALUES},
+        mistake="heads-split-wrong",
+    ),
+    wrong(
+        "attention_dq_and_dk_swapped",
+        "20_backward_attention",
+        """
+        import math
+
+        import torch
+
+        def backward_attention(qkv, att, n_head, dy):
+            B, T, C = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
+            hs = C // n_head
+            q, k, v = (t.view(B, T, n_head, hs).transpose(1, 2) for t in qkv.split(C, dim=2))
+            dy_h = dy.view(B, T, n_head, hs).transpose(1, 2)
+            datt = dy_h @ v.transpose(-2, -1)
+            dv = att.transpose(-2, -1) @ dy_h
+            dpreatt = att * (datt - (att * datt).sum(-1, keepdim=True))
+            dq = dpreatt @ k / math.sqrt(hs)
+            dk = dpreatt.transpose(-2, -1) @ q / math.sqrt(hs)
+            merged = [d.transpose(1, 2).reshape(B, T, C) for d in (dk, dq, dv)]
+            return torch.cat(merged, dim=2)
+        """,
+        {"dqkv": VALUES},
+        mistake="dq-dk-swapped",
+    ),
+    wrong(
+        "attention_dk_without_the_transpose",
+        "20_backward_attention",
+        """
+        import math
+
+        import torch
+
+        def backward_attention(qkv, att, n_head, dy):
+            B, T, C = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
+            hs = C // n_head
+            q, k, v = (t.view(B, T, n_head, hs).transpose(1, 2) for t in qkv.split(C, dim=2))
+            dy_h = dy.view(B, T, n_head, hs).transpose(1, 2)
+            datt = dy_h @ v.transpose(-2, -1)
+            dv = att.transpose(-2, -1) @ dy_h
+            dpreatt = att * (datt - (att * datt).sum(-1, keepdim=True))
+            dq = dpreatt @ k / math.sqrt(hs)
+            dk = dpreatt @ q / math.sqrt(hs)  # as dq, with the roles of q and k exchanged
+            merged = [d.transpose(1, 2).reshape(B, T, C) for d in (dq, dk, dv)]
+            return torch.cat(merged, dim=2)
+        """,
+        {"dqkv": VALUES},
+        mistake="dk-without-transpose",
+    ),
+    wrong(
+        "attention_dv_without_the_transpose",
+        "20_backward_attention",
+        """
+        import math
+
+        import torch
+
+        def backward_attention(qkv, att, n_head, dy):
+            B, T, C = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
+            hs = C // n_head
+            q, k, v = (t.view(B, T, n_head, hs).transpose(1, 2) for t in qkv.split(C, dim=2))
+            dy_h = dy.view(B, T, n_head, hs).transpose(1, 2)
+            datt = dy_h @ v.transpose(-2, -1)
+            dv = att @ dy_h
+            dpreatt = att * (datt - (att * datt).sum(-1, keepdim=True))
+            dq = dpreatt @ k / math.sqrt(hs)
+            dk = dpreatt.transpose(-2, -1) @ q / math.sqrt(hs)
+            merged = [d.transpose(1, 2).reshape(B, T, C) for d in (dq, dk, dv)]
+            return torch.cat(merged, dim=2)
+        """,
+        {"dqkv": VALUES},
+        mistake="dv-without-transpose",
+    ),
+    wrong(
+        "attention_softmax_without_the_row_sum",
+        "20_backward_attention",
+        """
+        import math
+
+        import torch
+
+        def backward_attention(qkv, att, n_head, dy):
+            B, T, C = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
+            hs = C // n_head
+            q, k, v = (t.view(B, T, n_head, hs).transpose(1, 2) for t in qkv.split(C, dim=2))
+            dy_h = dy.view(B, T, n_head, hs).transpose(1, 2)
+            datt = dy_h @ v.transpose(-2, -1)
+            dv = att.transpose(-2, -1) @ dy_h
+            dpreatt = att * datt
+            dq = dpreatt @ k / math.sqrt(hs)
+            dk = dpreatt.transpose(-2, -1) @ q / math.sqrt(hs)
+            merged = [d.transpose(1, 2).reshape(B, T, C) for d in (dq, dk, dv)]
+            return torch.cat(merged, dim=2)
+        """,
+        {"dqkv": VALUES},
+        mistake="softmax-without-row-sum",
+    ),
+    # ---- 21 backward_cross_entropy_seq ----
+    wrong(
+        "cross_entropy_seq_ignored_targets_in_the_mean",
+        "21_backward_cross_entropy_seq",
+        """
+        import torch.nn.functional as F
+
+        def backward_cross_entropy_seq(logits, targets):
+            valid = (targets != -1).unsqueeze(-1)
+            onehot = F.one_hot(targets.clamp(min=0), logits.shape[-1])
+            return (F.softmax(logits, -1) - onehot) * valid / targets.numel()  # B*T, not N
+        """,
+        {"dlogits": VALUES},
+        mistake="ignored-in-mean",
+    ),
+    wrong(
+        "cross_entropy_seq_ignored_positions_get_a_gradient",
+        "21_backward_cross_entropy_seq",
+        """
+        import torch.nn.functional as F
+
+        def backward_cross_entropy_seq(logits, targets):
+            N = (targets != -1).sum()
+            onehot = F.one_hot(targets.clamp(min=0), logits.shape[-1])
+            return (F.softmax(logits, -1) - onehot) / N
+        """,
+        {"dlogits": VALUES},
+        mistake="ignored-get-gradient",
+    ),
+    wrong(
+        "cross_entropy_seq_ignore_index_forgotten",
+        "21_backward_cross_entropy_seq",
+        """
+        import torch.nn.functional as F
+
+        def backward_cross_entropy_seq(logits, targets):
+            B, T, V = logits.shape
+            onehot = F.one_hot(targets.clamp(min=0), V)
+            return (F.softmax(logits, -1) - onehot) / (B * T)
+        """,
+        {"dlogits": VALUES},
+        mistake="ignore-index-forgotten",
+    ),
+    wrong(
+        "cross_entropy_seq_softmax_without_the_max",
+        "21_backward_cross_entropy_seq",
+        """
+        import torch.nn.functional as F
+
+        def backward_cross_entropy_seq(logits, targets):
+            valid = (targets != -1).unsqueeze(-1)
+            counts = logits.exp()  # overflows float32 past 88
+            probs = counts / counts.sum(-1, keepdim=True)
+            onehot = F.one_hot(targets.clamp(min=0), logits.shape[-1])
+            return (probs - onehot) * valid / valid.sum()
+        """,
+        {"dlogits": NONFINITE},
+        phase=STRESS,
+        regime=SATURATED,
+    ),
+    wrong(
+        "cross_entropy_seq_softmax_shifted_by_the_mean",
+        "21_backward_cross_entropy_seq",
+        """
+        import torch.nn.functional as F
+
+        def backward_cross_entropy_seq(logits, targets):
+            valid = (targets != -1).unsqueeze(-1)
+            counts = (logits - logits.mean(-1, keepdim=True)).exp()  # the max is what is safe
+            probs = counts / counts.sum(-1, keepdim=True)
+            onehot = F.one_hot(targets.clamp(min=0), logits.shape[-1])
+            return (probs - onehot) * valid / valid.sum()
+        """,
+        {"dlogits": NONFINITE},
+        phase=STRESS,
+        regime=SATURATED,
+    ),
 )
 
 RIGHT: tuple[Case, ...] = (
@@ -1482,6 +2087,271 @@ RIGHT: tuple[Case, ...] = (
                     "dW2": h.T @ dlogits, "db2": dlogits.sum(0),
                     "dbngain": (bnraw * dhpreact).sum(0, keepdim=True),
                     "dbnbias": dhpreact.sum(0, keepdim=True)}
+        """,
+    ),
+    # ==== level 2: a character-level GPT ====
+    # ---- 15 backward_encoder ----
+    right(
+        "encoder_python_loops",
+        "15_backward_encoder",
+        """
+        import torch
+
+        def backward_encoder(idx, wte, wpe, dx):
+            B, T = idx.shape
+            dwte = torch.zeros_like(wte)
+            dwpe = torch.zeros_like(wpe)
+            for b in range(B):
+                for t in range(T):
+                    dwte[idx[b, t]] += dx[b, t]
+                    dwpe[t] += dx[b, t]
+            return {"dwte": dwte, "dwpe": dwpe}
+        """,
+    ),
+    right(
+        "encoder_one_hot_matmul_and_padding",
+        "15_backward_encoder",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def backward_encoder(idx, wte, wpe, dx):
+            B, T = idx.shape
+            C = dx.shape[-1]
+            onehot = F.one_hot(idx.reshape(-1), wte.shape[0]).to(dx.dtype)  # (B*T, V)
+            dwte = onehot.T @ dx.reshape(B * T, C)
+            rows = wpe.shape[0] - T
+            dwpe = F.pad(dx.sum(0), (0, 0, 0, rows))
+            return {"dwte": dwte, "dwpe": dwpe}
+        """,
+    ),
+    right(
+        "encoder_scatter_add_in_float64",
+        "15_backward_encoder",
+        """
+        import torch
+
+        def backward_encoder(idx, wte, wpe, dx):
+            T, C = idx.shape[1], dx.shape[-1]
+            dx = dx.double()
+            index = idx.reshape(-1, 1).expand(-1, C)
+            dwte = torch.zeros(wte.shape, dtype=torch.float64)
+            dwte.scatter_add_(0, index, dx.reshape(-1, C))
+            dwpe = torch.zeros(wpe.shape, dtype=torch.float64)
+            dwpe[:T] = dx.sum(0)
+            return {"dwte": dwte, "dwpe": dwpe}
+        """,
+    ),
+    # ---- 16 backward_layernorm ----
+    right(
+        "layernorm_recomputed_statistics",
+        "16_backward_layernorm",
+        """
+        def backward_layernorm(x, weight, bias, mean, rstd, dout):
+            mu = x.mean(-1, keepdim=True)
+            inv = (x.var(-1, keepdim=True, unbiased=False) + 1e-5) ** -0.5
+            xhat = (x - mu) * inv
+            g = dout * weight
+            dx = inv * (g - g.mean(-1, keepdim=True) - xhat * (g * xhat).mean(-1, keepdim=True))
+            return {"dx": dx, "dweight": (dout * xhat).sum((0, 1)), "dbias": dout.sum((0, 1))}
+        """,
+    ),
+    right(
+        "layernorm_atom_by_atom",
+        "16_backward_layernorm",
+        """
+        def backward_layernorm(x, weight, bias, mean, rstd, dout):
+            C = x.shape[-1]
+            diff = x - mean
+            xhat = diff * rstd
+            dxhat = dout * weight
+            drstd = (dxhat * diff).sum(-1, keepdim=True)
+            dvar = -0.5 * rstd**3 * drstd  # (var + 1e-5)**-1.5 is rstd**3
+            ddiff = dxhat * rstd + 2 * diff / C * dvar
+            dmean = -ddiff.sum(-1, keepdim=True)
+            dx = ddiff + dmean / C
+            return {"dx": dx, "dweight": (dout * xhat).sum((0, 1)), "dbias": dout.sum((0, 1))}
+        """,
+    ),
+    right(
+        "layernorm_float64_einsum",
+        "16_backward_layernorm",
+        """
+        import torch
+
+        def backward_layernorm(x, weight, bias, mean, rstd, dout):
+            x, mean, rstd, dout = x.double(), mean.double(), rstd.double(), dout.double()
+            xhat = (x - mean) * rstd
+            g = dout * weight.double()
+            C = x.shape[-1]
+            var_path = xhat * (g * xhat).sum(-1, keepdim=True)
+            dx = rstd / C * (C * g - g.sum(-1, keepdim=True) - var_path)
+            return {"dx": dx, "dweight": torch.einsum("btc,btc->c", dout, xhat),
+                    "dbias": torch.einsum("btc->c", dout)}
+        """,
+    ),
+    # ---- 17 backward_linear ----
+    right(
+        "linear_einsum",
+        "17_backward_linear",
+        """
+        import torch
+
+        def backward_linear(inp, weight, bias, dout):
+            return {
+                "dinp": torch.einsum("bto,oc->btc", dout, weight),
+                "dweight": torch.einsum("bto,btc->oc", dout, inp),
+                "dbias": torch.einsum("bto->o", dout),
+            }
+        """,
+    ),
+    right(
+        "linear_a_loop_over_the_batch",
+        "17_backward_linear",
+        """
+        import torch
+
+        def backward_linear(inp, weight, bias, dout):
+            dweight = torch.zeros_like(weight)
+            for b in range(inp.shape[0]):
+                dweight += dout[b].T @ inp[b]
+            return {"dinp": dout @ weight, "dweight": dweight, "dbias": dout.sum(0).sum(0)}
+        """,
+    ),
+    # ---- 18 backward_gelu ----
+    right(
+        "gelu_with_sech_squared",
+        "18_backward_gelu",
+        """
+        import math
+
+        import torch
+
+        def backward_gelu(x, dout):
+            k = math.sqrt(2 / math.pi)
+            u = k * (x + 0.044715 * x**3)
+            sech2 = 1 / torch.cosh(u) ** 2
+            local = 0.5 * (1 + torch.tanh(u)) + 0.5 * x * sech2 * k * (1 + 0.134145 * x**2)
+            return dout * local
+        """,
+    ),
+    right(
+        "gelu_in_float64",
+        "18_backward_gelu",
+        """
+        import math
+
+        import torch
+
+        def backward_gelu(x, dout):
+            x = x.double()
+            th = torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3))
+            du = math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * x**2)
+            return dout.double() * (0.5 * (1 + th) + 0.5 * x * (1 - th * th) * du)
+        """,
+    ),
+    # ---- 19 backward_causal_softmax ----
+    right(
+        "causal_softmax_jacobian_by_einsum",
+        "19_backward_causal_softmax",
+        """
+        import torch
+
+        def backward_causal_softmax(att, datt):
+            # J[i, j] = att_i (delta_ij - att_j), row by row
+            jac = torch.diag_embed(att) - att.unsqueeze(-1) * att.unsqueeze(-2)
+            return torch.einsum("bhtij,bhti->bhtj", jac, datt)
+        """,
+    ),
+    right(
+        "causal_softmax_masked_again_to_be_safe",
+        "19_backward_causal_softmax",
+        """
+        import torch
+
+        def backward_causal_softmax(att, datt):
+            T = att.shape[-1]
+            mask = torch.tril(torch.ones(T, T))
+            dpreatt = att * (datt - (att * datt).sum(-1, keepdim=True))
+            return dpreatt.masked_fill(mask == 0, 0.0)
+        """,
+    ),
+    # ---- 20 backward_attention ----
+    right(
+        "attention_head_by_head",
+        "20_backward_attention",
+        """
+        import math
+
+        import torch
+
+        def backward_attention(qkv, att, n_head, dy):
+            B, T, C3 = qkv.shape
+            C = C3 // 3
+            hs = C // n_head
+            dqkv = torch.zeros_like(qkv)
+            for h in range(n_head):
+                cols = slice(h * hs, (h + 1) * hs)
+                q, k, v = qkv[:, :, cols], qkv[:, :, C:][:, :, cols], qkv[:, :, 2 * C:][:, :, cols]
+                a, d = att[:, h], dy[:, :, cols]
+                datt = d @ v.transpose(1, 2)
+                dpre = a * (datt - (a * datt).sum(-1, keepdim=True))
+                dqkv[:, :, cols] = dpre @ k / math.sqrt(hs)
+                dqkv[:, :, C:][:, :, cols] = dpre.transpose(1, 2) @ q / math.sqrt(hs)
+                dqkv[:, :, 2 * C:][:, :, cols] = a.transpose(1, 2) @ d
+            return dqkv
+        """,
+    ),
+    right(
+        "attention_einsum",
+        "20_backward_attention",
+        """
+        import torch
+
+        def backward_attention(qkv, att, n_head, dy):
+            B, T, C = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
+            hs = C // n_head
+            q, k, v = (t.reshape(B, T, n_head, hs) for t in qkv.split(C, dim=2))  # (B, T, NH, hs)
+            dy_h = dy.reshape(B, T, n_head, hs)
+            datt = torch.einsum("bihd,bjhd->bhij", dy_h, v)
+            dv = torch.einsum("bhij,bihd->bjhd", att, dy_h)
+            dpre = att * (datt - (att * datt).sum(-1, keepdim=True)) * hs**-0.5
+            dq = torch.einsum("bhij,bjhd->bihd", dpre, k)
+            dk = torch.einsum("bhij,bihd->bjhd", dpre, q)
+            return torch.cat([d.reshape(B, T, C) for d in (dq, dk, dv)], dim=2)
+        """,
+    ),
+    # ---- 21 backward_cross_entropy_seq ----
+    right(
+        "cross_entropy_seq_flattened_rows",
+        "21_backward_cross_entropy_seq",
+        """
+        import torch
+
+        def backward_cross_entropy_seq(logits, targets):
+            B, T, V = logits.shape
+            flat, tgt = logits.reshape(-1, V), targets.reshape(-1)
+            rows = torch.nonzero(tgt != -1).flatten()
+            dflat = torch.zeros_like(flat)
+            probs = torch.softmax(flat[rows], dim=-1)
+            probs[torch.arange(len(rows)), tgt[rows]] -= 1
+            dflat[rows] = probs / len(rows)
+            return dflat.reshape(B, T, V)
+        """,
+    ),
+    right(
+        "cross_entropy_seq_by_hand_with_the_max_shift",
+        "21_backward_cross_entropy_seq",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def backward_cross_entropy_seq(logits, targets):
+            valid = (targets != -1).unsqueeze(-1)
+            counts = (logits - logits.max(-1, keepdim=True).values).exp()
+            probs = counts / counts.sum(-1, keepdim=True)
+            onehot = F.one_hot(torch.where(targets == -1, 0, targets), logits.shape[-1])
+            return torch.where(valid, probs - onehot, 0.0) / valid.sum()
         """,
     ),
 )

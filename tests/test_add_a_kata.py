@@ -1,9 +1,10 @@
 """Adding a kata is one catalogue entry, a solution, hints and a row in the mistakes table.
 
-The test does it as a maintainer would, in a copy of the repository: kata 15 reverses a
-softmax. It adds the four pieces, runs the stub generator, grades `solutions/` and `katas/`,
-runs the tests that cover a kata's pieces for the new one, builds the wheel and makes a
-learner's workspace from it. Nothing else is touched: no count, no list, no stub by hand.
+The test does it as a maintainer would, in a copy of the repository: a kata numbered after the
+last one of every level (`NEXT`) reverses a softmax, in level 1. It adds the four pieces, runs
+the stub generator, grades `solutions/` and `katas/`, runs the tests that cover a kata's
+pieces for the new one, builds the wheel and makes a learner's workspace from it. Nothing
+else is touched: no count, no list, no stub by hand.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from pytest_ninja.levels import KATAS, total_checks
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX venv layout")
 
-ENTRY = """\
+NEXT = max(k.number for k in KATAS) + 1  # the new kata's number: after every level's katas
+NEW = f"{NEXT:02d}_backward_softmax"
+
+ENTRY = f"""\
     Kata(
-        number=15,
+        number={NEXT},
         name="backward_softmax",
         title="back through softmax in one step (exercise 2)",
         exercise=2,
@@ -33,20 +37,20 @@ ENTRY = """\
         backward=(Step("dlogits", ("dprobs",), "softmax"),),
     ),
 """
-HINTS = """\
-    "15_backward_softmax": (
+HINTS = f"""\
+    "{NEW}": (
         "Every probability in a row depends on every logit of that row, through the sum.",
         "d probs_i / d logits_j is probs_i times (1 if i == j else 0, minus probs_j).",
         "Weigh dprobs by probs, then take away probs times that row's weighted sum.",
     ),
 """
-EXAMPLE = """\
-    "15_backward_softmax": Example(
-        given={"logits": [[0, 0]], "dprobs": [[1, 0]]},
+EXAMPLE = f"""\
+    "{NEW}": Example(
+        given={{"logits": [[0, 0]], "dprobs": [[1, 0]]}},
         shows=(("probs", [[0.5, 0.5]], 1), ("dlogits", [[0.25, -0.25]], 2)),
     ),
 """
-SOLUTION = '''"""Kata 15, solved: back through softmax in one step."""
+SOLUTION = f'''"""Kata {NEXT}, solved: back through softmax in one step."""
 
 
 def backward_softmax(logits, probs, dprobs):
@@ -54,15 +58,15 @@ def backward_softmax(logits, probs, dprobs):
     dlogits = probs * (dprobs - (probs * dprobs).sum(1, keepdim=True))  # (n, 27)
     return dlogits
 '''
-MISTAKE = '''\
+MISTAKE = f'''\
     wrong(
         "wrong_softmax_without_the_sum",
-        "15_backward_softmax",
+        "{NEW}",
         """
         def backward_softmax(logits, probs, dprobs):
             return probs * dprobs
         """,
-        {"dlogits": VALUES},
+        {{"dlogits": VALUES}},
     ),
 '''
 
@@ -98,14 +102,14 @@ def repo(tmp_path_factory) -> Path:
     insert_before(level / "hints.py", "}\n\n# One worked example per kata", HINTS)
     insert_before(level / "hints.py", "}\n\n\nHINTS_OF_LEVEL", EXAMPLE)
     insert_before(copy / "tests" / "mistakes_table.py", ")\n\nRIGHT: tuple", MISTAKE)
-    (copy / "solutions" / "15_backward_softmax.py").write_text(SOLUTION, "utf-8")
+    (copy / "solutions" / f"{NEW}.py").write_text(SOLUTION, "utf-8")
     out = checked(run_python(["-m", "pytest_ninja.cli", "stubs"], copy))
-    assert "1 written" in out and "katas/15_backward_softmax.py" in out
+    assert "1 written" in out and f"katas/{NEW}.py" in out
     return copy
 
 
 def test_the_stub_is_generated_from_the_entry(repo):
-    stub = (repo / "katas" / "15_backward_softmax.py").read_text()
+    stub = (repo / "katas" / f"{NEW}.py").read_text()
     assert "def backward_softmax(logits, probs, dprobs):" in stub
     assert "probs = F.softmax(logits, 1)" in stub and "raise NotImplementedError" in stub
     assert checked(run_python(["-m", "pytest_ninja.cli", "stubs", "--check"], repo))
@@ -117,12 +121,12 @@ def test_the_solution_passes_both_phases_and_the_stub_is_todo(repo):
     assert f"{checks} passed" in out and f"{len(KATAS) + 1}/{len(KATAS) + 1} katas" in out
     todo = run_python(["-m", "pytest", "katas", "-q", "-p", "no:cacheprovider"], repo)
     assert todo.returncode == 1 and f"{checks} todo" in todo.stdout
-    assert "15 backward_softmax" in todo.stdout
+    assert f"{NEXT:02d} backward_softmax" in todo.stdout
 
 
 def test_the_tests_of_a_katas_pieces_cover_the_new_one(repo):
     tests = ["tests/test_catalogue.py", "tests/test_hints.py", "tests/test_mistakes.py"]
-    selected = ["-k", "15_backward_softmax or softmax_without_the_sum"]
+    selected = ["-k", f"{NEW} or softmax_without_the_sum"]
     out = checked(
         run_python(["-m", "pytest", *tests, *selected, "-q", "-p", "no:cacheprovider"], repo)
     )
@@ -142,4 +146,4 @@ def test_the_wheel_carries_it_and_init_makes_it(repo, tmp_path):
         text=True,
     )
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "ws" / "katas" / "15_backward_softmax.py").is_file()
+    assert (tmp_path / "ws" / "katas" / f"{NEW}.py").is_file()

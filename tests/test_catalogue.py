@@ -9,8 +9,9 @@ from helpers import KATAS as KATA_DIR
 from helpers import SOLUTIONS
 
 from pytest_ninja.core import stubs
-from pytest_ninja.levels import KATAS, find, kata_for_file
-from pytest_ninja.levels.mlp.katas import SIZES, shape_of
+from pytest_ninja.core.level import level_of
+from pytest_ninja.levels import BY_ID, KATAS, LEVELS, find, kata_for_file
+from pytest_ninja.levels.mlp import LEVEL as LECTURE
 
 LECTURE_ORDER = (
     "dlogprobs dprobs dcounts_sum_inv dcounts_sum dcounts dnorm_logits dlogit_maxes dlogits dh "
@@ -20,13 +21,13 @@ LECTURE_ORDER = (
 
 
 def test_exercise_one_grades_the_lectures_26_gradients_in_its_order():
-    outputs = [out for k in KATAS if k.exercise == 1 for out in k.outputs]
+    outputs = [out for k in LECTURE.katas if k.exercise == 1 for out in k.outputs]
     assert sorted(outputs) == sorted(LECTURE_ORDER) and len(outputs) == 26
     assert sorted(outputs, key=LECTURE_ORDER.index) == outputs
 
 
 def test_exercise_four_returns_all_seven_parameter_gradients():
-    (mlp,) = [k for k in KATAS if k.exercise == 4]
+    (mlp,) = [k for k in LECTURE.katas if k.exercise == 4]
     assert sorted(mlp.outputs) == sorted(["dC", "dW1", "db1", "dW2", "db2", "dbngain", "dbnbias"])
 
 
@@ -41,6 +42,24 @@ def test_a_kata_is_found_by_id_number_or_name():
     ):
         assert find(key) is kata
     assert find("99") is None and kata_for_file("conftest") is None
+
+
+def test_the_levels_number_their_katas_once_across_levels_and_in_order_within_each():
+    assert [level.number for level in LEVELS] == list(range(1, len(LEVELS) + 1))
+    numbers = [k.number for k in KATAS]
+    assert len(set(numbers)) == len(numbers) and len(BY_ID) == len(KATAS)
+    for level in LEVELS:
+        assert all(k.level == level.number for k in level.katas), level.name
+        assert [k.number for k in level.katas] == sorted(k.number for k in level.katas)
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=lambda k: k.id)
+def test_every_shape_a_stub_shows_is_known_to_its_level(kata):
+    level = level_of(kata)
+    for name in (*kata.inputs, *kata.outputs):
+        assert kata.shape(name, level.shape_of), (kata.id, name)
+    assert set(dict(kata.shapes)) <= {*kata.inputs, *(o[1:] for o in kata.outputs), *kata.frontier}
+    assert set(dict(kata.notes)) <= set(kata.inputs) - set(kata.upstream)
 
 
 @pytest.mark.parametrize("kata", KATAS, ids=lambda k: k.id)
@@ -65,7 +84,8 @@ def test_each_solution_defines_the_same_function(kata):
 
 @pytest.mark.parametrize("kata", KATAS, ids=lambda k: k.id)
 def test_every_stub_is_exactly_what_its_catalogue_entry_makes(kata):
-    made = stubs.render(kata, shape_of, SIZES)
+    level = level_of(kata)
+    made = stubs.render(kata, level.shape_of, level.sizes)
     assert (KATA_DIR / kata.filename).read_text() == made, (
         f"katas/{kata.filename} drifted from its catalogue entry: run `pytest-ninja stubs`"
     )

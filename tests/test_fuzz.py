@@ -1,5 +1,6 @@
-"""A seeded fuzz of answers: random shapes, dtypes and values, and near misses. The grader
-never crashes, never passes a wrong answer, and passes the reference within rounding."""
+"""A seeded fuzz of answers: random shapes, dtypes and values, and near misses, for every kata
+of every level. The grader never crashes, never passes a wrong answer, and passes the
+reference within rounding."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import torch
 
 from pytest_ninja.core.compare import compare
 from pytest_ninja.core.grading import grade_function
+from pytest_ninja.core.level import level_of
 from pytest_ninja.core.result import Status
 from pytest_ninja.levels import KATAS
-from pytest_ninja.levels.mlp import caches as phases
 
 DTYPES = [
     torch.float32,
@@ -56,7 +57,8 @@ def test_three_hundred_random_answers_never_crash_the_grader_and_never_pass():
     for _ in range(300):
         kata = rng.choice(KATAS)
         out = rng.choice(kata.outputs)
-        problem = phases.problem(kata, rng.choice(phases.PHASES))
+        level = level_of(kata)
+        problem = level.problem(kata, rng.choice(level.phases).name, None)
         expected = problem.expected[out]
         answer = random_answer(rng, expected)
         if answer is None:
@@ -76,8 +78,9 @@ def test_three_hundred_random_answers_never_crash_the_grader_and_never_pass():
 def test_near_misses_fail_and_rounding_passes_for_every_output():
     rng = torch.Generator().manual_seed(7)
     for kata in KATAS:
-        for phase in phases.PHASES:
-            problem = phases.problem(kata, phase)
+        level = level_of(kata)
+        for phase in level.phases:
+            problem = level.problem(kata, phase.name, None)
             for out in kata.outputs:
                 expected, scale = problem.expected[out], problem.scale[out]
                 noise = torch.rand(expected.shape, generator=rng, dtype=torch.float64) - 0.5

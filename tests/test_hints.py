@@ -1,9 +1,10 @@
 """The hints: three short levels per kata, chapters in the video's order, and worked examples
-whose every printed number autograd (and the reference solution) agrees with."""
+whose every printed number autograd (and the reference solution) agrees with, in every level."""
 
 from __future__ import annotations
 
 import ast
+import math
 import re
 import subprocess
 import sys
@@ -14,16 +15,24 @@ import torch.nn.functional as F
 from helpers import ROOT, SOLUTIONS
 
 from pytest_ninja.core.hints import LEVELS, timestamp
+from pytest_ninja.core.level import level_of
 from pytest_ninja.core.loading import load_function
 from pytest_ninja.levels import KATAS
+from pytest_ninja.levels.gpt import LEVEL as GPT
+from pytest_ninja.levels.gpt.hints import CHAPTERS as GPT_CHAPTERS
+from pytest_ninja.levels.gpt.hints import LAYERNORM_NOTES
 from pytest_ninja.levels.mlp import LEVEL
 from pytest_ninja.levels.mlp.hints import CHAPTERS
-from pytest_ninja.levels.mlp.katas import SHAPES
 
-hints = LEVEL.hints
+hints = LEVEL.hints  # level 1's, for the tests of its own chapters and examples
 
 IDS = [k.id for k in KATAS]
 BY_KATA = pytest.mark.parametrize("kata", KATAS, ids=IDS)
+LECTURE_KATAS = pytest.mark.parametrize("kata", LEVEL.katas, ids=lambda k: k.id)
+
+
+def hints_of(kata):
+    return level_of(kata).hints
 
 
 def forward(kata, t: dict) -> None:
@@ -32,20 +41,26 @@ def forward(kata, t: dict) -> None:
     A line whose result the example gives, or whose inputs it does not (kata 14's example
     starts at bnraw), is left out: the example starts below it.
     """
+    given = set(t)
     for line in kata.reverses:
         target = line.split("=", 1)[0].strip()
-        if target in t:
+        if target in given:
             continue
         try:
-            exec(line, {"torch": torch, "F": F}, t)
+            exec(line, {"torch": torch, "F": F, "math": math}, t)
         except NameError:
             continue
 
 
-def _tensor(name: str, value):
-    if name == "n":
+def _shape(kata, name: str) -> str:
+    return kata.shape(name, level_of(kata).shape_of)
+
+
+def _tensor(kata, name: str, value):
+    shape = _shape(kata, name)
+    if shape == "int":
         return value
-    if name in ("Xb", "Yb"):
+    if shape.endswith("int64"):
         return torch.tensor(value, dtype=torch.int64)
     grad = not name.startswith("d")  # upstream gradients are given, not differentiated
     return torch.tensor(value, dtype=torch.float64, requires_grad=grad)
@@ -53,8 +68,8 @@ def _tensor(name: str, value):
 
 def run_example(kata) -> dict:
     """Every tensor of the example's forward pass, and every gradient autograd finds."""
-    ex = hints.example(kata.id)
-    t = {name: _tensor(name, v) for name, v in {**ex.given, **ex.hidden}.items()}
+    ex = hints_of(kata).example(kata.id)
+    t = {name: _tensor(kata, name, v) for name, v in {**ex.given, **ex.hidden}.items()}
     forward(kata, t)
     for v in t.values():
         if isinstance(v, torch.Tensor) and v.requires_grad and not v.is_leaf:
@@ -85,7 +100,7 @@ def _numbers(text: str) -> list[str]:
 def test_every_kata_has_three_nonempty_levels_within_the_size_limits(kata):
     assert LEVELS == 3
     for level in range(1, LEVELS + 1):
-        text = hints.hint(kata.id, level)
+        text = hints_of(kata).hint(kata.id, level)
         lines = text.splitlines()
         assert text.strip() and 1 <= len(lines) <= 8
         assert all(line.strip() and len(line) <= 88 for line in lines), text
@@ -93,6 +108,7 @@ def test_every_kata_has_three_nonempty_levels_within_the_size_limits(kata):
 
 @BY_KATA
 def test_level_three_ends_with_its_worked_example(kata):
+    hints = hints_of(kata)
     text = hints.hint(kata.id, 3)
     rendered = hints.example(kata.id).render()
     assert text.endswith("\n" + rendered) and rendered.startswith("e.g. ")
@@ -101,11 +117,13 @@ def test_level_three_ends_with_its_worked_example(kata):
 
 @BY_KATA
 def test_a_worked_example_is_small_and_names_real_tensors(kata):
-    ex = hints.example(kata.id)
-    tensors = set(SHAPES) | {"d" + name for name in SHAPES}
+    ex = hints_of(kata).example(kata.id)
     shown = {name: value for name, value, _ in ex.shows}
     for name, value in {**ex.given, **ex.hidden, **shown}.items():
-        assert name in tensors, name
+        try:
+            _shape(kata, name)
+        except KeyError:
+            pytest.fail(f"{name} is not a tensor of level {kata.level}")
         assert torch.tensor(value).numel() <= 4, f"{name} is too big to check by hand"
     assert ex.shows[-1][0] in kata.outputs, "the last number shown is one the kata returns"
     for number in _numbers(ex.render()):
@@ -118,7 +136,7 @@ def test_a_worked_example_is_small_and_names_real_tensors(kata):
 @BY_KATA
 def test_every_number_of_a_worked_example_is_what_autograd_computes(kata):
     t = run_example(kata)
-    for name, printed, decimals in hints.example(kata.id).shows:
+    for name, printed, decimals in hints_of(kata).example(kata.id).shows:
         assert name in t, f"{name} is neither a forward tensor nor a gradient of the example"
         _assert_printed(name, t[name], printed, decimals)
 
@@ -138,7 +156,7 @@ def test_every_output_a_worked_example_shows_is_what_the_solution_returns(kata):
     func = load_function(SOLUTIONS / kata.filename, kata)
     out = func(**args)
     out = out if isinstance(out, dict) else {kata.outputs[0]: out}
-    shown = [s for s in hints.example(kata.id).shows if s[0] in kata.outputs]
+    shown = [s for s in hints_of(kata).example(kata.id).shows if s[0] in kata.outputs]
     assert shown
     for name, printed, decimals in shown:
         _assert_printed(name, out[name], printed, decimals)
@@ -150,7 +168,7 @@ def test_the_example_text_prints_the_data_it_was_made_from():
         " ".join(text.split())
     )
     assert hints.example("09").render().count("-0.167") == 1
-    assert "-0.00" not in "".join(hints.example(k.id).render() for k in KATAS)
+    assert "-0.00" not in "".join(hints_of(k).example(k.id).render() for k in KATAS)
 
 
 def _solution_statements(kata) -> list[str]:
@@ -162,7 +180,7 @@ def _solution_statements(kata) -> list[str]:
 @BY_KATA
 def test_no_hint_contains_a_line_of_the_solution_code(kata):
     for level in range(1, LEVELS + 1):
-        text = hints.hint(kata.id, level)
+        text = hints_of(kata).hint(kata.id, level)
         squeezed = "".join(text.split())
         for stmt in _solution_statements(kata):
             assert stmt not in squeezed, f"level {level} gives away `{stmt}`"
@@ -183,14 +201,14 @@ def test_chapters_are_the_videos_own_in_its_order():
         "1:36:37",
         "1:50:02",
     ]
-    mains = [hints.chapter_starts(k.id)[0] for k in KATAS]
+    mains = [hints.chapter_starts(k.id)[0] for k in LEVEL.katas]
     assert mains == sorted(mains), "katas follow the video"
-    for kata in KATAS:
+    for kata in LEVEL.katas:
         found = hints.chapter_starts(kata.id)
         assert list(found) == sorted(found) and set(found) <= set(CHAPTERS)
 
 
-@BY_KATA
+@LECTURE_KATAS
 def test_a_kata_names_its_exercise_chapter_and_links_to_it(kata):
     text = hints.chapter(kata.id)
     assert text.startswith(f"exercise {kata.exercise}: ")
@@ -220,6 +238,24 @@ def test_a_hint_is_found_by_number_and_refuses_unknown_katas_and_levels():
     for level in (0, 4):
         with pytest.raises(ValueError):
             hints.hint("07_backward_tanh", level)
+
+
+@pytest.mark.parametrize("kata", GPT.katas, ids=lambda k: k.id)
+def test_a_gpt_kata_names_its_chapters_of_lets_build_gpt_and_links_to_the_main_one(kata):
+    hints = GPT.hints
+    starts = hints.chapter_starts(kata.id)
+    assert starts and set(starts) <= set(GPT_CHAPTERS)
+    main = starts[0]
+    assert hints.chapter(kata.id).startswith(f"{GPT_CHAPTERS[main]}, from {timestamp(main)}")
+    assert hints.chapter_url(kata.id) == f"https://www.youtube.com/watch?v=kCc8FmEb1nY&t={main}s"
+    assert list(GPT_CHAPTERS) == sorted(GPT_CHAPTERS)
+
+
+def test_the_layernorm_hint_links_llm_c_s_notes_and_says_the_variance_is_biased():
+    text = GPT.hints.hint("16", 2)
+    assert LAYERNORM_NOTES in text.splitlines()
+    assert LAYERNORM_NOTES.startswith("https://github.com/karpathy/llm.c/")
+    assert "divides by C (biased)" in " ".join(text.split())
 
 
 def test_importing_the_hints_does_not_import_torch():

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from helpers import dojo
-from mistakes_table import CASES, FIRST_LINE_SAYS, RIGHT, VALUES, WRONG, Case
+from mistakes_table import CASES, FIRST_LINE_SAYS, RIGHT, SHAPE, VALUES, WRONG, Case
 
 from pytest_ninja.core.grading import grade_file
 from pytest_ninja.core.result import Status
@@ -58,7 +58,7 @@ def misjudgements(case: Case, verdicts: dict[str, tuple]) -> list[str]:
             problems.append(f"{out} should fail in the {case.phase} phase: {message!r}")
         if case.regime and case.phase and phase != case.regime:
             problems.append(f"{out} should fail in the {case.regime} batch, not in {phase}")
-        if reason == VALUES and case.mistake and kind not in (case.mistake, "earlier"):
+        if reason in (VALUES, SHAPE) and case.mistake and kind not in (case.mistake, "earlier"):
             problems.append(f"{out}'s mistake should be {case.mistake!r}, not {kind!r}")
         where = [ln for ln in message.splitlines() if ln.startswith("where: ")]
         if reason == VALUES and case.where and not (where and case.where in where[0]):

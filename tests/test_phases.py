@@ -1,9 +1,11 @@
-"""The lecture model and the two phases' caches: shapes, seeds and constructed properties."""
+"""The lecture model and the two phases' caches: shapes, seeds and constructed properties
+(level 1's; level 2's are in test_level2.py)."""
 
 from __future__ import annotations
 
 import torch
 
+from pytest_ninja.core.level import level_of
 from pytest_ninja.levels import BY_ID, KATAS
 from pytest_ninja.levels.mlp import caches as phases
 from pytest_ninja.levels.mlp import model as lecture
@@ -83,13 +85,14 @@ def test_each_call_gets_fresh_inputs_so_the_cache_cannot_be_corrupted():
 
 
 def test_every_kata_gets_exactly_its_inputs_in_float32_or_int64():
-    for kata in KATAS:
-        for phase in phases.PHASES:
-            inputs = phases.problem(kata, phase).inputs
+    for kata in KATAS:  # of every level, in every phase of its level
+        level = level_of(kata)
+        for phase in level.phases:
+            inputs = level.problem(kata, phase.name, None).inputs
             assert tuple(inputs) == kata.inputs
             for name, value in inputs.items():
-                if name == "n":
-                    assert isinstance(value, int)
+                if kata.shape(name, level.shape_of) == "int":
+                    assert type(value) is int, (kata.id, name)
                 else:
                     assert value.dtype in (torch.float32, torch.int64) and not value.requires_grad
 

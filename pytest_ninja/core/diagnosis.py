@@ -147,6 +147,8 @@ def fits(got: torch.Tensor, target: torch.Tensor, scale: float, entrywise: bool 
     Within `MATCH` of the scale and, `entrywise`, within `MATCH` of each entry or of the
     target's typical (median) size: where a few entries dwarf the rest (the gradient of a log
     of probabilities near 1e-21 spans 1 to 1e21), the scale alone would let any answer fit.
+    A target that is exactly 0 at most of its entries (a GPT's gradient at the positions past
+    every word's end) has the typical size of the others, not 0.
     An output whose reference is ~0 and whose scale comes from another gradient
     (`Kata.scale_from`) is rounding noise entry by entry, and is judged at its scale only.
     """
@@ -159,6 +161,8 @@ def fits(got: torch.Tensor, target: torch.Tensor, scale: float, entrywise: bool 
     if not entrywise or not size.numel():
         return True
     typical = size.flatten().median().item()
+    if typical == 0.0 and bool((size > 0).any()):
+        typical = size[size > 0].median().item()
     return bool((residual <= MATCH * (size + typical)).all())
 
 
@@ -309,7 +313,10 @@ def slips(s: Suspect) -> Verdict | None:
 
 def _slip_fits(s: Suspect, slip) -> frozenset[str]:
     """The outputs a slip makes wrong, when it explains everything the kata returned."""
-    values = {k: v.double() if isinstance(v, torch.Tensor) else v for k, v in s.inputs.items()}
+    values = {  # float inputs in float64, integer data (token ids, targets) as it is
+        k: v.double() if isinstance(v, torch.Tensor) and v.is_floating_point() else v
+        for k, v in s.inputs.items()
+    }
     values.update(s.problem.intermediate)
     values.update(s.problem.expected)
     try:

@@ -1,7 +1,8 @@
 """The levels: each one folder of one model's content, and nothing else.
 
 Level 1 (`levels.mlp`) is the lecture's MLP: its model in atoms and fused, its kata entries,
-hints, known mistakes and exercise 4's training. This package gathers them: every kata of
+hints, known mistakes and exercise 4's training. Level 2 (`levels.gpt`) is a small
+character-level GPT, one kata per op. This package gathers them: every kata of
 every level (`KATAS`), found by id, number or name (`find`) or by its file (`kata_for_file`),
 by level (`of_levels`, `FIRST`: the lecture's, the default) or by the files a folder holds
 (`present_in`), and the folders of their stubs and reference solutions (`bundled`). `names`
@@ -18,9 +19,9 @@ from importlib import resources
 from pathlib import Path
 
 from pytest_ninja.core.level import Kata, Level, level_of
-from pytest_ninja.levels import mlp
+from pytest_ninja.levels import gpt, mlp
 
-LEVELS: tuple[Level, ...] = (mlp.LEVEL,)
+LEVELS: tuple[Level, ...] = (mlp.LEVEL, gpt.LEVEL)
 KATAS: tuple[Kata, ...] = tuple(k for level in LEVELS for k in level.katas)
 BY_ID: dict[str, Kata] = {k.id: k for k in KATAS}
 # the lecture's level: what a workspace, a notebook or a class starts with when none is named
