@@ -46,7 +46,7 @@ from pytest_ninja.classroom.scoring import (
     score_katas,
 )
 from pytest_ninja.core.result import Status
-from pytest_ninja.levels import BY_ID, KATAS
+from pytest_ninja.levels import BY_ID, FIRST, KATAS
 
 BN = "09_backward_bn_stats"  # 6 checks
 LOOPS = "def backward_log(probs, dlogprobs):\n    while True:\n        pass\n"
@@ -97,7 +97,7 @@ def test_points_are_whole_numbers_by_id_number_or_name_and_bad_ones_are_refused(
 
 def test_katas_are_taken_in_the_catalogues_order_and_unknown_ones_refused():
     assert [k.id for k in parse_katas("12,07")] == ["07_backward_tanh", "12_backward_cross_entropy"]
-    assert parse_katas("") == KATAS
+    assert parse_katas("") == FIRST  # the lecture's level, unless the teacher names others
     with pytest.raises(ValueError, match="no kata '99'"):
         parse_katas("07,99")
 

@@ -8,7 +8,7 @@ from helpers import SOLUTIONS, result_of
 
 from pytest_ninja.cli.main import main
 from pytest_ninja.core.result import Status
-from pytest_ninja.levels import KATAS
+from pytest_ninja.levels import FIRST
 from pytest_ninja.loop import progress as progress_file
 
 
@@ -19,7 +19,7 @@ def ws(tmp_path):
 
 
 def test_init_makes_stubs_an_empty_solutions_folder_config_and_a_readme(ws, capsys):
-    assert len(list((ws / "katas").glob("*.py"))) == len(KATAS)
+    assert len(list((ws / "katas").glob("*.py"))) == len(FIRST)  # the lecture's level
     assert sorted(p.name for p in (ws / "solutions").iterdir()) == ["README.md"]
     assert (ws / "pytest.ini").exists() and (ws / "README.md").exists()
     assert main(["init", str(ws)]) == 0
@@ -89,7 +89,8 @@ def test_reset_restores_the_stub_and_keeps_the_learners_file(ws, capsys):
 
 def test_reset_all_and_reset_nothing(ws, capsys):
     assert main(["reset", "--all", "--dir", str(ws)]) == 0
-    assert "14 kata(s) back" in capsys.readouterr().out
+    assert "14 kata(s) back" in capsys.readouterr().out  # the workspace's: level 1's
+    assert len(list((ws / "katas").glob("*.py"))) == len(FIRST)
     assert main(["reset", "--dir", str(ws)]) == 2
     assert capsys.readouterr().err.startswith("pytest-ninja reset: name the katas to put back")
 

@@ -12,7 +12,7 @@ from helpers import KATAS as STUBS
 from pytest_ninja.cli import commands
 from pytest_ninja.cli.commands import Usage
 from pytest_ninja.core.loading import function_source
-from pytest_ninja.levels import KATAS
+from pytest_ninja.levels import FIRST as KATAS  # the lecture's level
 from pytest_ninja.levels.mlp import LEVEL, hints
 from pytest_ninja.loop.notebook import build as nb_build
 

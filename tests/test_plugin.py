@@ -7,7 +7,7 @@ import textwrap
 import pytest
 from helpers import SOLUTIONS, dojo, lay_out
 
-from pytest_ninja.levels import KATAS, total_checks
+from pytest_ninja.levels import FIRST, KATAS, LEVELS, total_checks
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
 
@@ -24,15 +24,20 @@ def test_every_solution_passes_both_phases(pytester: pytest.Pytester):
         (pytester.path / f.name).write_text(f.read_text())
     result = dojo(pytester)
     result.assert_outcomes(passed=total_checks())
-    result.stdout.fnmatch_lines(["*14/14 katas, 35/35 checks", "*every kata passed*"])
+    every = f"*{len(KATAS)}/{len(KATAS)} katas, {total_checks()}/{total_checks()} checks"
+    headings = [
+        f"*level {lv.number}: {lv.title} ({len(lv.katas)}/{len(lv.katas)} katas)" for lv in LEVELS
+    ]
+    result.stdout.fnmatch_lines([*headings, every, "*every kata passed*"])
 
 
 def test_every_stub_reports_todo_and_the_run_fails(pytester: pytest.Pytester):
     lay_out(pytester.path)
     result = dojo(pytester, "katas")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    assert result.parseoutcomes() == {"todo": total_checks()}
+    assert result.parseoutcomes() == {"todo": total_checks(FIRST)}
     result.stdout.fnmatch_lines(["*01 backward_loss * todo * 0/1", "*0/14 katas, 0/35 checks"])
+    result.stdout.no_fnmatch_line("*level 1:*")  # one level: no heading
     result.stdout.no_fnmatch_line("*Traceback*")
     result.stdout.no_fnmatch_line("*NotImplementedError*")
 
@@ -52,7 +57,7 @@ def test_a_todo_check_says_todo_in_one_line(pytester: pytest.Pytester):
 def test_replacing_one_stub_by_its_solution_turns_exactly_its_checks_green(pytester):
     lay_out(pytester.path, solved=("09_backward_bn_stats",))
     result = dojo(pytester, "katas", "-v")
-    assert result.parseoutcomes() == {"passed": 6, "todo": total_checks() - 6}
+    assert result.parseoutcomes() == {"passed": 6, "todo": total_checks(FIRST) - 6}
     result.stdout.fnmatch_lines(
         [
             "katas/09_backward_bn_stats.py::dbnvar PASSED*",
@@ -219,13 +224,13 @@ def test_check_ids_are_the_file_and_the_gradient(pytester):
     result = dojo(pytester, "katas", "--collect-only", "-q")
     result.stdout.fnmatch_lines(["katas/09_backward_bn_stats.py::dbnvar"])
     ids = [line for line in result.outlines if "::" in line]
-    assert len(ids) == total_checks()
+    assert len(ids) == total_checks(FIRST)
     assert [i.split("::")[1] for i in ids[:1]] == ["dlogprobs"]
 
 
 def test_kata_files_of_the_same_name_are_graded_side_by_side(pytester):
-    lay_out(pytester.path)
-    lay_out(pytester.path, solved=tuple(k.id for k in KATAS), folder="solutions")
+    lay_out(pytester.path, levels=(1, 2))
+    lay_out(pytester.path, solved=tuple(k.id for k in KATAS), folder="solutions", levels=(1, 2))
     result = dojo(pytester, "katas", "solutions")
     assert result.parseoutcomes() == {"passed": total_checks(), "todo": total_checks()}
 

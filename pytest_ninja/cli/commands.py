@@ -113,12 +113,12 @@ def hint(args) -> int:
 
 def reset_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("katas", nargs="*", metavar="KATA", help="the katas to put back")
-    parser.add_argument("--all", action="store_true", help="put every kata's stub back")
+    parser.add_argument("--all", action="store_true", help="put every kata of the workspace back")
 
 
 def reset(args) -> int:
-    katas = list(KATAS) if args.all else katas_named(args.katas)
     folder = katas_folder(args)
+    katas = list(workspace.find(folder).katas) if args.all else katas_named(args.katas)
     if not katas:
         raise Usage("name the katas to put back (reset 07 09), or --all")
     kept = workspace.reset(workspace_root(args), katas)
