@@ -2,9 +2,10 @@
 grader can beat.
 
 Side by side in one run, alternating in fresh processes so the machine's noise hits all
-alike: the floor; `pytest solutions/ -q` in this repository (target <= 1.5x); and
-`pytest katas/ -q` in a learner's workspace made by `init` with every kata solved (target
-<= 1.3x). Prints each median and the ratios.
+alike: the floor; `pytest solutions/ -q` on level 1's reference solutions (target <= 1.5x);
+and `pytest katas/ -q` in a learner's workspace made by `init` (level 1) with every kata
+solved (target <= 1.3x). Level 2's cost beside level 1 is `bench_levels.py`'s. Prints each
+median and the ratios.
 
     python benchmarks/bench_pytest_solutions.py [--rounds 7]
 """
@@ -20,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from pytest_ninja.levels import FIRST
 from pytest_ninja.loop.workspace import init
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,15 +41,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        workspace = Path(tmp) / "dojo"
+        workspace, solutions = Path(tmp) / "dojo", Path(tmp) / "solutions"
         init(workspace)
-        for solution in (ROOT / "solutions").glob("[0-9][0-9]_*.py"):
-            shutil.copy(solution, workspace / "katas" / solution.name)
+        solutions.mkdir()
+        for kata in FIRST:
+            shutil.copy(ROOT / "solutions" / kata.filename, workspace / "katas" / kata.filename)
+            shutil.copy(ROOT / "solutions" / kata.filename, solutions / kata.filename)
         runs = {
             "floor": ([sys.executable, "-c", "import torch, pytest"], ROOT),
             "pytest solutions/ -q": (
                 [sys.executable, "-m", "pytest", "solutions/", "-q", "-p", "no:cacheprovider"],
-                ROOT,
+                Path(tmp),
             ),
             "pytest katas/ -q (all solved)": (
                 [sys.executable, "-m", "pytest", "katas/", "-q"],
