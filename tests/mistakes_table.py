@@ -9,8 +9,10 @@ under `fails` must pass. Correct alternatives list nothing: all their checks mus
 A case may also say, as data, the kind of mistake its failing checks must carry (`mistake`,
 `CheckResult.mistake.kind`) and, for a fused kata, what its `where:` line must say; and, for a
 mistake only one of the stress phase's fragile batches catches with the margin, which one
-(`regime`: `stress-eps`, `stress-saturated`, `stress-small`; `test_margin.py` measures it
-there, and a case that also names the stress `phase` must be reported in that batch).
+(`regime`: level 1's `stress-eps`, `stress-saturated`, `stress-small`, level 2's `stress-eps`,
+`stress-saturated`, `stress-tail`; `test_margin.py` measures it there, and a case that also
+names the stress `phase` must be reported in that batch). Level 2's cases follow level 1's in
+both tables.
 
 Shared by `test_mistakes.py` (the plugin end to end, and the grading core case by case) and
 `test_margin.py` (how far every answer sits from the tolerance, over many stress seeds).
