@@ -1,7 +1,5 @@
 """Kata 18: back through GELU, the tanh form."""
 
-import math
-
 import torch
 import torch.nn.functional as F
 
@@ -9,7 +7,7 @@ import torch.nn.functional as F
 def backward_gelu(x, dout):
     """Write the backward pass of these forward lines by hand:
 
-        out = 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
+        out = 0.5 * x * (1 + torch.tanh((2 / torch.pi) ** 0.5 * (x + 0.044715 * x**3)))
 
     Takes (B sequences of T positions, C channels, NH heads of hs = C/NH channels, V = 27
     tokens, block = 16 rows of wpe; B = 8, T = 16, C = 48 and 4 heads in the lecture phase,

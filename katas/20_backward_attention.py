@@ -1,7 +1,5 @@
 """Kata 20: back through causal self-attention, every head at once."""
 
-import math
-
 import torch
 import torch.nn.functional as F
 
@@ -15,7 +13,7 @@ def backward_attention(qkv, att, n_head, dy):
         q = q.view(B, T, NH, hs).transpose(1, 2)
         k = k.view(B, T, NH, hs).transpose(1, 2)
         v = v.view(B, T, NH, hs).transpose(1, 2)
-        preatt = q @ k.transpose(-2, -1) / math.sqrt(hs)
+        preatt = q @ k.transpose(-2, -1) / hs**0.5
         mask = torch.tril(torch.ones(T, T))
         att = F.softmax(preatt.masked_fill(mask == 0, float("-inf")), dim=-1)
         y_h = att @ v

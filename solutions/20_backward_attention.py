@@ -1,7 +1,5 @@
 """Kata 20, solved: back through causal self-attention, every head at once."""
 
-import math
-
 import torch
 
 
@@ -14,8 +12,8 @@ def backward_attention(qkv, att, n_head, dy):
     datt = dy_h @ v.transpose(-2, -1)  # (B, NH, T, T)
     dv = att.transpose(-2, -1) @ dy_h  # (B, NH, T, hs)
     dpreatt = att * (datt - (att * datt).sum(-1, keepdim=True))  # kata 19's rule
-    dq = dpreatt @ k / math.sqrt(hs)  # (B, NH, T, hs)
-    dk = dpreatt.transpose(-2, -1) @ q / math.sqrt(hs)  # (B, NH, T, hs)
+    dq = dpreatt @ k / hs**0.5  # (B, NH, T, hs)
+    dk = dpreatt.transpose(-2, -1) @ q / hs**0.5  # (B, NH, T, hs)
     merged = [d.transpose(1, 2).reshape(B, T, C) for d in (dq, dk, dv)]  # (B, T, C) each
     dqkv = torch.cat(merged, dim=2)  # (B, T, 3C), in the order of split
     return dqkv

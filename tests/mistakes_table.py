@@ -9,8 +9,10 @@ under `fails` must pass. Correct alternatives list nothing: all their checks mus
 A case may also say, as data, the kind of mistake its failing checks must carry (`mistake`,
 `CheckResult.mistake.kind`) and, for a fused kata, what its `where:` line must say; and, for a
 mistake only one of the stress phase's fragile batches catches with the margin, which one
-(`regime`: `stress-eps`, `stress-saturated`, `stress-small`; `test_margin.py` measures it
-there, and a case that also names the stress `phase` must be reported in that batch).
+(`regime`: level 1's `stress-eps`, `stress-saturated`, `stress-small`, level 2's `stress-eps`,
+`stress-saturated`, `stress-tail`; `test_margin.py` measures it there, and a case that also
+names the stress `phase` must be reported in that batch). Level 2's cases follow level 1's in
+both tables.
 
 Shared by `test_mistakes.py` (the plugin end to end, and the grading core case by case) and
 `test_margin.py` (how far every answer sits from the tolerance, over many stress seeds).
@@ -1607,6 +1609,27 @@ WRONG: tuple[Case, ...] = (
         {"dqkv": VALUES},
         mistake="softmax-without-row-sum",
     ),
+    wrong(
+        "attention_hard_wired_4_heads",
+        "20_backward_attention",
+        """
+        import torch
+
+        def backward_attention(qkv, att, n_head, dy):
+            B, T, C = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
+            NH, hs = 4, C // 4  # the lecture phase's head count
+            q, k, v = (t.view(B, T, NH, hs).transpose(1, 2) for t in qkv.split(C, dim=2))
+            dy_h = dy.view(B, T, NH, hs).transpose(1, 2)
+            datt = dy_h @ v.transpose(-2, -1)
+            dv = att.transpose(-2, -1) @ dy_h
+            dpreatt = att * (datt - (att * datt).sum(-1, keepdim=True))
+            dq = dpreatt @ k / hs**0.5
+            dk = dpreatt.transpose(-2, -1) @ q / hs**0.5
+            return torch.cat([d.transpose(1, 2).reshape(B, T, C) for d in (dq, dk, dv)], dim=2)
+        """,
+        {"dqkv": ERROR},
+        says="in the stress phase",
+    ),
     # ---- 21 backward_cross_entropy_seq ----
     wrong(
         "cross_entropy_seq_ignored_targets_in_the_mean",
@@ -1649,6 +1672,20 @@ WRONG: tuple[Case, ...] = (
         """,
         {"dlogits": VALUES},
         mistake="ignore-index-forgotten",
+    ),
+    wrong(
+        "cross_entropy_seq_a_sum_not_a_mean",
+        "21_backward_cross_entropy_seq",
+        """
+        import torch.nn.functional as F
+
+        def backward_cross_entropy_seq(logits, targets):
+            valid = (targets != -1).unsqueeze(-1)
+            onehot = F.one_hot(targets.clamp(min=0), logits.shape[-1])
+            return (F.softmax(logits, -1) - onehot) * valid  # the mean's 1/N forgotten
+        """,
+        {"dlogits": VALUES},
+        mistake="missing-1/n",
     ),
     wrong(
         "cross_entropy_seq_softmax_without_the_max",

@@ -18,12 +18,6 @@ SHAPE_WIDTH = 15  # the column the notes start in, after a shape
 IMPORTS = "import torch\nimport torch.nn.functional as F\n"
 
 
-def imports_of(kata: Kata) -> str:
-    """The stub's imports: torch and F, and `math` first when its forward lines use it."""
-    uses_math = any("math." in line for line in kata.reverses)
-    return ("import math\n\n" if uses_math else "") + IMPORTS
-
-
 def _signature(kata: Kata) -> str:
     """The def line, wrapped as ruff formats it when it is longer than the line length."""
     one_line = f"def {kata.name}({', '.join(kata.inputs)}):"
@@ -88,6 +82,6 @@ def render(kata: Kata, shape_of: Callable[[str], str], sizes: str) -> str:
         p if i == 0 or not p or p.startswith("    ") else "    " + p for i, p in enumerate(parts)
     )
     return (
-        f'"""Kata {kata.number:02d}: {kata.title}."""\n\n{imports_of(kata)}\n\n'
+        f'"""Kata {kata.number:02d}: {kata.title}."""\n\n{IMPORTS}\n\n'
         f'{_signature(kata)}\n    """{doc}\n    """\n    raise NotImplementedError\n'
     )

@@ -13,7 +13,8 @@ The phases (`phases` says what each catches) are built so that their properties 
 every seed: the stress batches take their sizes from `phases`, end in a sequence whose
 targets are all -1, and never hold the letter `z`; the fragile ones adjust the parameters
 after a first look at the forward pass (`nearly_constant_rows`, `large_logits`,
-`gelu_tail`). Forward passes are built once per process (per seed), problems once per kata.
+`gelu_tail`). Forward passes are built once per process (per seed), problems once per kata,
+both on one thread.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from pytest_ninja.core.grading import one_thread
 from pytest_ninja.core.level import Kata
 from pytest_ninja.core.problems import Cache, Problem, build_problem
 from pytest_ninja.levels.gpt import model
@@ -189,7 +191,8 @@ def forward(phase: str, seed: int | None = None) -> Forward:
     if phase not in REGIMES:
         raise ValueError(f"unknown phase {phase!r}")
     default = LECTURE_SEED if phase == LECTURE else STRESS_SEED
-    return _build(phase, default if seed is None else seed)
+    with one_thread():  # tiny tensors: threads only wait for each other on a busy machine
+        return _build(phase, default if seed is None else seed)
 
 
 def needs(kata: Kata) -> set[str]:
@@ -228,4 +231,5 @@ def cache(kata: Kata, phase: str, seed: int | None = None) -> Cache:
 @functools.lru_cache(maxsize=256)
 def problem(kata: Kata, phase: str, seed: int | None = None) -> Problem:
     """The kata's inputs and reference answers in one phase (cached; hand out fresh_inputs)."""
-    return build_problem(kata, cache(kata, phase, seed))
+    with one_thread():
+        return build_problem(kata, cache(kata, phase, seed))

@@ -80,7 +80,7 @@ KATAS: tuple[Kata, ...] = (
         title="back through GELU, the tanh form",
         exercise=CHAPTER,
         reverses=(
-            "out = 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))",
+            "out = 0.5 * x * (1 + torch.tanh((2 / torch.pi) ** 0.5 * (x + 0.044715 * x**3)))",
         ),
         inputs=("x", "dout"),
         outputs=("dx",),
@@ -117,7 +117,7 @@ KATAS: tuple[Kata, ...] = (
             "q = q.view(B, T, NH, hs).transpose(1, 2)",
             "k = k.view(B, T, NH, hs).transpose(1, 2)",
             "v = v.view(B, T, NH, hs).transpose(1, 2)",
-            "preatt = q @ k.transpose(-2, -1) / math.sqrt(hs)",
+            "preatt = q @ k.transpose(-2, -1) / hs**0.5",
             "mask = torch.tril(torch.ones(T, T))",
             'att = F.softmax(preatt.masked_fill(mask == 0, float("-inf")), dim=-1)',
             "y_h = att @ v",

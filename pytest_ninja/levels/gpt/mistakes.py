@@ -6,13 +6,14 @@ wrong, in the forms the core runs in their places:
 
 - `slips(kata)`: known wrong steps of a kata's backward pass: LayerNorm's mean or variance
   path forgotten, Bessel's C-1 where LayerNorm divides by C, eps dropped; GELU's exact (erf)
-  derivative; softmax's row sum dropped or taken without att; the attention's missing
-  1/sqrt(hs), heads split or merged in the wrong order, dq and dk swapped, a transpose
-  forgotten; the ignored targets counted in the mean or given a gradient; a mean where a
-  broadcast asks for a sum. The core propagates a slip through the rest of the pass, so
-  kata 20's softmax mistakes read as kata 19's;
+  derivative; softmax's row sum dropped or taken without att; heads split or merged in
+  the wrong order, dq and dk swapped, a transpose forgotten; the ignored targets counted in
+  the mean or given a gradient; a mean where a broadcast asks for a sum. The core
+  propagates a slip through the rest of the pass, so kata 20's softmax mistakes read as
+  kata 19's;
 - `specific`: LayerNorm's statistics recomputed without eps, which makes dx and dweight
-  wrong at once (a slip is one wrong step);
+  wrong at once, and the attention's scale missing from (or squared in) both dq and dk: a
+  slip is one wrong step, these are two;
 - `located`: mistakes known by where the wrong entries sit (rows of tokens read more than
   once, rows of wpe no position reads, masked positions, ignored positions);
 - `shaped`: a shape that one mistake makes (`dwpe` with T rows instead of the block's).
@@ -338,18 +339,6 @@ SLIPS: dict[str, tuple[Slip, ...]] = {
             Slip("dpreatt", kind, words, lambda v, f=f: f(v["att"], v["datt"]))
             for kind, words, f in _SOFTMAX
         ),
-        Slip(
-            "dpreatt",
-            "attention-without-scale",
-            ATTENTION_WITHOUT_SCALE,
-            lambda v: v["dpreatt"] * math.sqrt(_sizes(v)[4]),
-        ),
-        Slip(
-            "dpreatt",
-            "attention-scale-hs",
-            ATTENTION_SCALE_HS,
-            lambda v: v["dpreatt"] / math.sqrt(_sizes(v)[4]),
-        ),
         Slip("dy_h", "heads-split-wrong", HEADS_SPLIT_WRONG, _split_wrong),
         Slip(
             "dqkv",
@@ -418,8 +407,30 @@ def _statistics_without_eps(s: Suspect) -> Verdict | None:
     return None
 
 
+def _attention_scale(s: Suspect) -> Verdict | None:
+    """dq and dk, the first two thirds of dqkv, off by sqrt(hs) one way or the other, and dv
+    right: the scale of preatt is in both of their steps (a slip is in one)."""
+    if s.kata.id != "20_backward_attention":
+        return None
+    C = s.got.shape[-1] // 3
+    hs = C // s.inputs["n_head"]
+    for factor, kind, words in (
+        (math.sqrt(hs), "attention-without-scale", ATTENTION_WITHOUT_SCALE),
+        (1 / math.sqrt(hs), "attention-scale-hs", ATTENTION_SCALE_HS),
+    ):
+        target = s.expected.clone()
+        target[..., : 2 * C] *= factor
+        if s.fits(s.got, target):
+            return verdict(kind, words, hs=hs)
+    return None
+
+
 def specific(s: Suspect) -> Verdict | None:
-    return _statistics_without_eps(s)
+    for rule in (_statistics_without_eps, _attention_scale):
+        found = rule(s)
+        if found is not None:
+            return found
+    return None
 
 
 # ---- known by where the wrong entries are -----------------------------------------------------

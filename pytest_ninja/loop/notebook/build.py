@@ -103,7 +103,10 @@ def _chapters(kata: Kata) -> str:
 
 def kata_markdown(kata: Kata) -> str:
     level = level_of(kata)
-    shape_of = level.shape_of
+
+    def shape_of(tensor: str) -> str:  # the kata's own shape first (`Kata.shapes`)
+        return kata.shape(tensor, level.shape_of)
+
     number, name = kata.id.split("_", 1)
     reverses = "\n".join(kata.reverses)
     rows = []
