@@ -15,7 +15,7 @@ def backward_cross_entropy_seq(logits, targets):
     other sizes with T < block in the stress phase, so use the tensors' shapes rather than
     numbers):
         logits   (B, T, V)
-        targets  (B, T) int64
+        targets  (B, T) int64   -1 past a word's end: ignored
 
     The kata starts at the loss itself, so there is no upstream gradient to take in.
 

@@ -152,6 +152,7 @@ KATAS: tuple[Kata, ...] = (
         frontier=("loss",),
         backward=(Step("dlogits", (), "cross-entropy over the targets that are not -1"),),
         level=LEVEL,
+        notes=(("targets", "-1 past a word's end: ignored"),),
     ),
 )
 
