@@ -21,12 +21,13 @@ from __future__ import annotations
 import builtins
 import importlib
 import math
+import operator
 import pkgutil
 import sys
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional
@@ -59,6 +60,11 @@ class _Space:
     target: object  # a module or a class
     held: dict
     strict: bool  # an entry added counts as a change too
+    keys: tuple = field(init=False, repr=False)
+    values: tuple = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.keys, self.values = tuple(self.held), tuple(self.held.values())
 
     @staticmethod
     def of(name: str, target: object, strict: bool) -> _Space:
@@ -66,6 +72,11 @@ class _Space:
 
     def changed(self) -> list[str]:
         now = vars(self.target)
+        # the common case, at C speed: every entry the same object, and none added
+        if (not self.strict or len(now) == len(self.keys)) and all(
+            map(operator.is_, map(now.get, self.keys), self.values)
+        ):
+            return []
         names = [k for k, v in self.held.items() if now.get(k, _MISSING) is not v]
         if self.strict:
             names += [k for k in now if k not in self.held]
@@ -109,11 +120,15 @@ class Baseline:
             if module is not None:
                 self.spaces.append(_Space.of(name, module, False))
         self.modules: set[str] = set()
+        self.seen = 0  # how many modules were loaded when the dojo's were last looked for
         self.dtype = torch.get_default_dtype()
         self.adopt()
 
     def adopt(self) -> None:
         """Record the dojo's modules imported since (the grader imports some lazily)."""
+        if len(sys.modules) == self.seen:
+            return
+        self.seen = len(sys.modules)
         for name, module in list(sys.modules.items()):
             if _ours(name) and name not in self.modules and isinstance(module, types.ModuleType):
                 self.modules.add(name)
