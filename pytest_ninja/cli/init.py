@@ -40,8 +40,9 @@ def init_arguments(parser: argparse.ArgumentParser) -> None:
         "--level",
         default="",
         metavar="N[,N]",
-        help="the katas of these levels (default 1: the lecture's MLP; 2: a small GPT); "
-        "run again on a workspace to add a level to it",
+        help="the katas of these levels (default 1; "
+        + "; ".join(f"{level.number}: {level.title}" for level in LEVELS)
+        + "); run again on a workspace to add a level to it",
     )
     group = parser.add_argument_group("for a class")
     group.add_argument(
