@@ -163,14 +163,18 @@ def _as_dict(answer, kata: Kata) -> dict:
         )
     for key in answer:
         if key not in kata.outputs:
-            close = difflib.get_close_matches(str(key), kata.outputs, n=1)
-            hint = f" (did you mean `{close[0]}`?)" if close else ""
             raise _Abort(
                 Status.ERROR,
-                f"{kata.name} returned an unknown key `{key}`{hint}: "
+                f"{kata.name} returned an unknown key `{key}`{_nearest(key, kata.outputs)}: "
                 f"the keys are {', '.join(kata.outputs)}",
             )
     return answer
+
+
+def _nearest(key, keys: tuple[str, ...]) -> str:
+    """` (did you mean `key`?)` for the nearest of the keys, or ''."""
+    close = difflib.get_close_matches(str(key), keys, n=1)
+    return f" (did you mean `{close[0]}`?)" if close else ""
 
 
 def _with_grads(answer, kata: Kata) -> dict:
@@ -196,11 +200,10 @@ def _with_grads(answer, kata: Kata) -> dict:
         )
     for key, value in grads.items():
         if key not in kata.grads:
-            close = difflib.get_close_matches(str(key), kata.grads, n=1)
-            hint = f" (did you mean `{close[0]}`?)" if close else ""
             raise _Abort(
                 Status.ERROR,
-                f"{kata.name}'s grads has an unknown key `{key}`{hint}: its keys are the "
+                f"{kata.name}'s grads has an unknown key `{key}`{_nearest(key, kata.grads)}: "
+                "its keys are the "
                 f"parameters' names, as in params",
             )
         found[f"d{key}"] = value

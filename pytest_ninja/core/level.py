@@ -16,6 +16,7 @@ backward pass, whose consequences the core works out from the phase's graph.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 from pytest_ninja.core.hints import Hints
 from pytest_ninja.core.kata import Kata, Step
 
-__all__ = ["Kata", "Level", "Mistakes", "Phase", "Step", "level_of", "register"]
+__all__ = ["Kata", "Level", "Mistakes", "Phase", "Step", "deferred", "level_of", "register"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,17 @@ class Level:
     @property
     def first_phase(self) -> str:
         return self.phases[0].name
+
+
+def deferred(module: str, name: str) -> Callable:
+    """`module.name`, imported when first called: a level's torch-heavy modules (its caches,
+    its mistakes) wait until a kata is graded."""
+
+    def call(*args, **kwargs):
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    call.__name__ = name
+    return call
 
 
 _LEVELS: dict[int, Level] = {}

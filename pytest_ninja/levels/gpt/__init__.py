@@ -11,40 +11,12 @@ caches, each kata cut out of one GPT forward pass (`caches`), its hints and chap
 
 from __future__ import annotations
 
-from pytest_ninja.core.level import Kata, Level, Mistakes, register
+from pytest_ninja.core.level import Level, Mistakes, deferred, register
 from pytest_ninja.levels.gpt import katas, notebook, phases
 from pytest_ninja.levels.gpt.hints import HINTS_OF_LEVEL
 
-
 # torch waits until a kata is graded: the caches and the mistakes are imported then
-def _problem(kata: Kata, phase: str, seed: int | None = None):
-    from pytest_ninja.levels.gpt.caches import problem
-
-    return problem(kata, phase, seed)
-
-
-def _specific(suspect):
-    from pytest_ninja.levels.gpt.mistakes import specific
-
-    return specific(suspect)
-
-
-def _located(suspect):
-    from pytest_ninja.levels.gpt.mistakes import located
-
-    return located(suspect)
-
-
-def _slips(kata: Kata):
-    from pytest_ninja.levels.gpt.mistakes import slips
-
-    return slips(kata)
-
-
-def _shaped(kata: Kata, out: str, got: tuple[int, ...], problem):
-    from pytest_ninja.levels.gpt.mistakes import shaped
-
-    return shaped(kata, out, got, problem)
+_CACHES, _MISTAKES = "pytest_ninja.levels.gpt.caches", "pytest_ninja.levels.gpt.mistakes"
 
 
 LEVEL = register(
@@ -54,11 +26,13 @@ LEVEL = register(
         title="a character-level GPT",
         katas=katas.KATAS,
         phases=phases.PHASE_WORDS,
-        problem=_problem,
+        problem=deferred(_CACHES, "problem"),
         hints=HINTS_OF_LEVEL,
         shape_of=katas.shape_of,
         sizes=katas.SIZES,
-        mistakes=Mistakes(_specific, _located, _slips, _shaped),
+        mistakes=Mistakes(
+            *(deferred(_MISTAKES, f) for f in ("specific", "located", "slips", "shaped"))
+        ),
         hard_wired_words="numbers hard-wired to it (8 sequences, 16 positions, 48 channels)",
         extras={
             "notebook_intro": notebook.INTRO,

@@ -10,34 +10,12 @@ chapters (`hints`), the mistakes only it has (`mistakes`), exercise 4's training
 
 from __future__ import annotations
 
-from pytest_ninja.core.level import Kata, Level, Mistakes, register
+from pytest_ninja.core.level import Level, Mistakes, deferred, register
 from pytest_ninja.levels.mlp import katas, notebook, phases
 from pytest_ninja.levels.mlp.hints import HINTS_OF_LEVEL
 
-
 # torch waits until a kata is graded: the caches and the mistakes are imported then
-def _problem(kata: Kata, phase: str, seed: int | None = None):
-    from pytest_ninja.levels.mlp.caches import problem
-
-    return problem(kata, phase, seed)
-
-
-def _specific(suspect):
-    from pytest_ninja.levels.mlp.mistakes import specific
-
-    return specific(suspect)
-
-
-def _located(suspect):
-    from pytest_ninja.levels.mlp.mistakes import located
-
-    return located(suspect)
-
-
-def _slips(kata: Kata):
-    from pytest_ninja.levels.mlp.mistakes import slips
-
-    return slips(kata)
+_CACHES, _MISTAKES = "pytest_ninja.levels.mlp.caches", "pytest_ninja.levels.mlp.mistakes"
 
 
 LEVEL = register(
@@ -47,11 +25,11 @@ LEVEL = register(
         title="the lecture's MLP",
         katas=katas.KATAS,
         phases=phases.PHASE_WORDS,
-        problem=_problem,
+        problem=deferred(_CACHES, "problem"),
         hints=HINTS_OF_LEVEL,
         shape_of=katas.shape_of,
         sizes=katas.SIZES,
-        mistakes=Mistakes(_specific, _located, _slips),
+        mistakes=Mistakes(*(deferred(_MISTAKES, f) for f in ("specific", "located", "slips"))),
         literals=(32,),
         hard_wired_words="numbers hard-wired to it (32, 64)",
         extras={
