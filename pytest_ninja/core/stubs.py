@@ -8,6 +8,7 @@ a checkout; a test fails when one differs from what this module makes.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 
@@ -38,10 +39,58 @@ def _table(rows: list[tuple[str, str, str]], name_width: int) -> list[str]:
     ]
 
 
+def _keys(keys: tuple[str, ...]) -> list[str]:
+    """A dict input's keys as the stub lists them: the keys of numbered blocks once, with
+    `{i}` for the number (`h.{i}.ln_1.weight`), in their first place."""
+    shown: list[str] = []
+    for key in keys:
+        key = re.sub(r"(^|\.)\d+\.", r"\1{i}.", key)
+        if key not in shown:
+            shown.append(key)
+    return shown
+
+
+def _group(keys: tuple[str, ...], shape_of: Callable[[str], str]) -> list[str]:
+    """The rows of a dict input's keys and shapes, under its own row."""
+    shown = _keys(keys)
+    width = max(len(k) for k in shown) + 2
+    shape = {k: shape_of(re.sub(r"\{i\}", "0", k)) for k in shown}
+    return [f"            {k:<{width}}{shape[k]}" for k in shown]
+
+
+def _returns(kata: Kata, shape_of: Callable[[str], str], name_width: int) -> list[str]:
+    """What the stub says the kata returns."""
+    outputs = [(o, kata.shape(o, shape_of), f"d loss / d {o[1:]}") for o in kata.leading]
+    if kata.grads:
+        keyed = "the keys of params" if kata.group("params") == kata.grads else "these keys"
+        lead = ", ".join(kata.leading)
+        what = f"({lead}, grads)" if lead else "grads"
+        shapes = "".join(f"{o} of {o[1:]}'s shape, and " for o in kata.leading)
+        words = (
+            f"Returns {what}: {shapes}grads a dict with {keyed}, each the gradient of that "
+            "parameter, of its shape (fill it one key at a time: a missing key is reported as "
+            "todo, an unknown key is an error):"
+        )
+        return [
+            textwrap.fill(words, WIDTH - 4, initial_indent="    ", subsequent_indent="    "),
+            *_table(outputs, name_width),
+            *_table([("grads", "dict", "{key: d loss / d params[key]}")], name_width),
+        ]
+    if len(kata.outputs) == 1:
+        (out,) = kata.outputs
+        return [f"    Returns {out}, a tensor of {out[1:]}'s shape:", *_table(outputs, name_width)]
+    return [
+        "    Returns a dict keyed by these names (fill it one key at a time: a missing key",
+        "    is reported as todo):",
+        *_table(outputs, name_width),
+    ]
+
+
 def render(kata: Kata, shape_of: Callable[[str], str], sizes: str) -> str:
     """The stub of `kata`: `shape_of(name)` gives a tensor's shape as the learner reads it
     (the kata's own `Kata.shapes` first), `sizes` says what the sizes in those shapes are."""
-    name_width = max(len(n) for n in (*kata.inputs, *kata.outputs)) + 2
+    returned = (*kata.leading, "grads") if kata.grads else kata.outputs
+    name_width = max(len(n) for n in (*kata.inputs, *returned)) + 2
     upstream = set(kata.upstream)
     notes = dict(kata.notes)
     inputs = []
@@ -52,8 +101,9 @@ def render(kata: Kata, shape_of: Callable[[str], str], sizes: str) -> str:
             note = f"upstream gradient: d loss / d {name[1:]}"
         else:
             note = notes.get(name, "")
-        inputs.append((name, kata.shape(name, shape_of), note))
-    outputs = [(o, kata.shape(o, shape_of), f"d loss / d {o[1:]}") for o in kata.outputs]
+        inputs.append(_table([(name, kata.shape(name, shape_of), note)], name_width)[0])
+        if kata.group(name) is not None:
+            inputs += _group(kata.group(name), lambda key: kata.shape(key, shape_of))
     forward = "\n".join(f"        {line}" for line in kata.reverses)
     parts = [
         "Write the backward pass of these forward lines by hand:",
@@ -61,7 +111,7 @@ def render(kata: Kata, shape_of: Callable[[str], str], sizes: str) -> str:
         forward,
         "",
         textwrap.fill(sizes, WIDTH - 4, initial_indent="    ", subsequent_indent="    ")[4:] + ":",
-        *_table(inputs, name_width),
+        *inputs,
         "",
     ]
     if "loss" in kata.frontier:
@@ -69,15 +119,11 @@ def render(kata: Kata, shape_of: Callable[[str], str], sizes: str) -> str:
             "    The kata starts at the loss itself, so there is no upstream gradient to take in.",
             "",
         ]
-    if len(kata.outputs) == 1:
-        (out,) = kata.outputs
-        parts.append(f"    Returns {out}, a tensor of {out[1:]}'s shape:")
-    else:
-        parts += [
-            "    Returns a dict keyed by these names (fill it one key at a time: a missing key",
-            "    is reported as todo):",
-        ]
-    parts += [*_table(outputs, name_width), "", f"    Check it with: pytest katas/{kata.filename}"]
+    parts += [
+        *_returns(kata, shape_of, name_width),
+        "",
+        f"    Check it with: pytest katas/{kata.filename}",
+    ]
     doc = "\n".join(
         p if i == 0 or not p or p.startswith("    ") else "    " + p for i, p in enumerate(parts)
     )

@@ -63,7 +63,10 @@ SITES: dict[int, str] = {
     19: "h.1.attn.softmax",
     20: "h.0.attn",
     21: "loss",
+    22: "h.1",  # a whole block, the second
+    23: "gpt",  # the whole model
 }
+FIRST_BLOCK = {22: "h.0"}  # the stress batches' block: the encoder's output is its input
 
 
 @dataclass(frozen=True)
@@ -159,11 +162,19 @@ def gelu_tail(params: dict, config: model.Config, idx, targets) -> dict:
 REGIMES: dict[str, Regime] = {
     LECTURE: Regime(LECTURE_BATCH, model.BLOCK_SIZE, model.N_EMBD, model.N_HEAD, lecture_batch),
     STRESS: Regime(
-        *STRESS_SIZES, stress_batch, sites={16: "h.0.ln_2", 17: "h.1.mlp.c_fc", 18: "h.0.mlp.gelu"}
+        *STRESS_SIZES,
+        stress_batch,
+        sites={16: "h.0.ln_2", 17: "h.1.mlp.c_fc", 18: "h.0.mlp.gelu"} | FIRST_BLOCK,
     ),
-    EPS: Regime(*EPS_SIZES, stress_batch, nearly_constant_rows, sites={16: "h.0.ln_1"}),
-    SATURATED: Regime(*SATURATED_SIZES, stress_batch, large_logits, sites={16: "ln_f"}),
-    TAIL: Regime(*TAIL_SIZES, stress_batch, gelu_tail, sites={18: TAIL_BLOCK + "mlp.gelu"}),
+    EPS: Regime(
+        *EPS_SIZES, stress_batch, nearly_constant_rows, sites={16: "h.0.ln_1"} | FIRST_BLOCK
+    ),
+    SATURATED: Regime(
+        *SATURATED_SIZES, stress_batch, large_logits, sites={16: "ln_f"} | FIRST_BLOCK
+    ),
+    TAIL: Regime(
+        *TAIL_SIZES, stress_batch, gelu_tail, sites={18: TAIL_BLOCK + "mlp.gelu"} | FIRST_BLOCK
+    ),
 }
 
 
@@ -200,6 +211,7 @@ def needs(kata: Kata) -> set[str]:
     gradients and outputs are gradients of, and those it computes gradients of on the way."""
     grads = {*kata.upstream, *kata.outputs, *kata.internal}
     data = set(kata.inputs) - grads - {"n", "n_head"}
+    data = {key for name in data for key in (kata.group(name) or (name,))}  # a dict's keys
     return data | {g[1:] for g in grads} | set(kata.frontier) - {"loss"}
 
 

@@ -15,9 +15,62 @@ katas (a LayerNorm's weight (C,), a linear layer's (OC, C)), the kata says its o
 from __future__ import annotations
 
 from pytest_ninja.core.level import Kata, Step
+from pytest_ninja.levels.gpt import layout
 
 LEVEL = 2
-CHAPTER = 1  # the ops one by one (a block and the whole GPT come next)
+CHAPTER = 1  # the ops one by one
+WHOLE = 2  # a whole block, then the whole GPT: the ops chained
+N_LAYER = 2  # the GPT's blocks, in every phase
+BLOCK_PARAMS = tuple(layout.BLOCK_PARAMETERS)
+GPT_PARAMS = layout.parameter_names(N_LAYER)
+
+
+def _block_steps(h: str, dout: str, dx: str) -> tuple[Step, ...]:
+    """A block's backward pass, from `dout` (its output's gradient) to `dx` (its input's),
+    its names under `h` ("" in kata 22, "h.1." in kata 23)."""
+
+    def params(layer: str, source: str, via: str) -> tuple[Step, ...]:
+        return tuple(Step(f"d{h}{layer}.{p}", (source,), via) for p in ("weight", "bias"))
+
+    d = f"d{h}"
+    return (
+        *params("mlp.c_proj", dout, "the MLP's output projection mlp.c_proj"),
+        Step(d + "mlp.gelu.out", (dout,), "the MLP's output projection mlp.c_proj"),
+        Step(d + "mlp.c_fc.out", (d + "mlp.gelu.out",), "GELU"),
+        *params("mlp.c_fc", d + "mlp.c_fc.out", "the MLP's first layer mlp.c_fc"),
+        Step(d + "ln_2.out", (d + "mlp.c_fc.out",), "the MLP's first layer mlp.c_fc"),
+        *params("ln_2", d + "ln_2.out", "LayerNorm ln_2"),
+        Step(d + "x2", (dout, d + "ln_2.out"), "ln_2 and the MLP's residual skip"),
+        *params("attn.c_proj", d + "x2", "the attention's output projection attn.c_proj"),
+        Step(d + "attn.y", (d + "x2",), "the attention's output projection attn.c_proj"),
+        Step(d + "attn.c_attn.out", (d + "attn.y",), "the attention (kata 20)"),
+        *params("attn.c_attn", d + "attn.c_attn.out", "the attention's input layer attn.c_attn"),
+        Step(d + "ln_1.out", (d + "attn.c_attn.out",), "the attention's input layer attn.c_attn"),
+        *params("ln_1", d + "ln_1.out", "LayerNorm ln_1"),
+        Step(dx, (d + "x2", d + "ln_1.out"), "ln_1 and the attention's residual skip"),
+    )
+
+
+def _gpt_steps() -> tuple[Step, ...]:
+    """The whole GPT's backward pass: the loss, the tied output layer, ln_f, each block from
+    the last, the encoder."""
+    last = f"dh.{N_LAYER - 1}.out"
+    steps = [
+        Step("dlogits", (), "the cross-entropy (kata 21)"),
+        Step("dln_f.out", ("dlogits",), "the tied output layer logits = ln_f.out @ wte.T"),
+        Step("dln_f.weight", ("dln_f.out",), "LayerNorm ln_f"),
+        Step("dln_f.bias", ("dln_f.out",), "LayerNorm ln_f"),
+        Step(last, ("dln_f.out",), "LayerNorm ln_f"),
+    ]
+    for i in reversed(range(N_LAYER)):
+        below = "dx" if i == 0 else f"dh.{i - 1}.out"
+        steps += _block_steps(f"h.{i}.", f"dh.{i}.out", below)
+    return (
+        *steps,
+        Step("dwpe", ("dx",), "the position embedding"),
+        Step("dwte", ("dlogits", "dx"), "wte's two uses: the tied output layer and the encoder"),
+    )
+
 
 KATAS: tuple[Kata, ...] = (
     Kata(
@@ -154,6 +207,65 @@ KATAS: tuple[Kata, ...] = (
         level=LEVEL,
         notes=(("targets", "-1 past a word's end: ignored"),),
     ),
+    Kata(
+        number=22,
+        name="backward_block",
+        title="back through a whole transformer block, both residual branches",
+        exercise=WHOLE,
+        reverses=(
+            "p, c = params, cache  # what each op computed is in c, under the names below",
+            'c["ln_1.out"] = layernorm(x, p["ln_1.weight"], p["ln_1.bias"])  # kata 16',
+            'c["attn.c_attn.out"] = linear(c["ln_1.out"], p["attn.c_attn.weight"], ...)  # 17',
+            'c["attn.y"] = attention(c["attn.c_attn.out"], n_head)  # kata 20, with c["attn.att"]',
+            'c["attn.c_proj.out"] = linear(c["attn.y"], p["attn.c_proj.weight"], ...)',
+            'c["x2"] = x + c["attn.c_proj.out"]  # the residual stream',
+            'c["ln_2.out"] = layernorm(c["x2"], p["ln_2.weight"], p["ln_2.bias"])',
+            'c["mlp.c_fc.out"] = linear(c["ln_2.out"], p["mlp.c_fc.weight"], ...)',
+            'c["mlp.gelu.out"] = gelu(c["mlp.c_fc.out"])  # kata 18',
+            'c["mlp.c_proj.out"] = linear(c["mlp.gelu.out"], p["mlp.c_proj.weight"], ...)',
+            'out = c["x2"] + c["mlp.c_proj.out"]',
+        ),
+        inputs=("x", "params", "cache", "n_head", "dout"),
+        outputs=("dx", *(f"d{p}" for p in BLOCK_PARAMS)),
+        frontier=("out",),
+        backward=_block_steps("", "dout", "dx"),
+        level=LEVEL,
+        notes=(
+            ("n_head", "the number of heads NH"),
+            ("params", "the block's parameters, by nanoGPT's names:"),
+            ("cache", "what the forward pass kept:"),
+        ),
+        groups=(("params", BLOCK_PARAMS), ("cache", tuple(layout.BLOCK_CACHE))),
+        grads=BLOCK_PARAMS,
+    ),
+    Kata(
+        number=23,
+        name="backward_gpt",
+        title="the whole GPT's backward pass, weight tying and all",
+        exercise=WHOLE,
+        reverses=(
+            "p, c = params, cache  # what each op computed is in c, under the names below",
+            'c["x"] = p["wte"][idx] + p["wpe"][torch.arange(T)]  # kata 15',
+            'c["h.0.out"] = block(c["x"], p["h.0. ..."], n_head)  # kata 22, cache under h.0.',
+            'c["h.1.out"] = block(c["h.0.out"], p["h.1. ..."], n_head)',
+            'c["ln_f.out"] = layernorm(c["h.1.out"], p["ln_f.weight"], p["ln_f.bias"])',
+            'c["logits"] = c["ln_f.out"] @ p["wte"].T  # tied: wte is used twice',
+            "loss = F.cross_entropy(c['logits'].view(-1, V), targets.view(-1), ignore_index=-1)",
+        ),
+        inputs=("idx", "targets", "params", "cache", "n_head"),
+        outputs=tuple(f"d{p}" for p in GPT_PARAMS),
+        frontier=("loss",),
+        backward=_gpt_steps(),
+        level=LEVEL,
+        notes=(
+            ("targets", "-1 past a word's end: ignored"),
+            ("n_head", "the number of heads NH"),
+            ("params", "every parameter, by nanoGPT's names (i = 0, 1: two blocks):"),
+            ("cache", "what the forward pass kept, each block's under h.{i}.:"),
+        ),
+        groups=(("params", GPT_PARAMS), ("cache", layout.cache_names(N_LAYER))),
+        grads=GPT_PARAMS,
+    ),
 )
 
 # Every tensor's shape, in the GPT's sizes; a kata's own where it differs (`Kata.shapes`).
@@ -187,7 +299,14 @@ SIZES = (
 
 
 def shape_of(name: str) -> str:
-    """The shape of a tensor or of a gradient (`dx` has x's shape), as the level says it."""
+    """The shape of a tensor or of a gradient (`dx` has x's shape), as the level says it: a
+    kata's own, a parameter or a cached tensor of the GPT's (`h.0.ln_1.weight`), its grad."""
     if name in SHAPES:
         return SHAPES[name]
+    if name in ("params", "cache"):
+        return "dict"
+    if (found := layout.shape(name)) is not None:
+        return found
+    if name.startswith("d") and (found := layout.shape(name[1:])) is not None:
+        return found
     return SHAPES[name[1:]].replace(" int64", "")

@@ -25,6 +25,8 @@ from importlib import resources
 import torch
 import torch.nn.functional as F
 
+from pytest_ninja.levels.gpt import layout
+
 VOCAB = ".abcdefghijklmnopqrstuvwxyz"  # '.' is 0, a..z are 1..26
 VOCAB_SIZE = len(VOCAB)  # 27
 BLOCK_SIZE = 16  # the longest shipped word (15 letters) + 1, as for names.txt
@@ -76,25 +78,19 @@ def sequences(words: list[str], block_size: int = BLOCK_SIZE) -> tuple[torch.Ten
 
 def parameter_shapes(config: Config) -> dict[str, tuple[int, ...]]:
     """Every parameter's name and shape, in nanoGPT's order."""
-    V, C = config.vocab_size, config.n_embd
-    shapes: dict[str, tuple[int, ...]] = {"wte": (V, C), "wpe": (config.block_size, C)}
-    for i in range(config.n_layer):
-        h = f"h.{i}."
-        shapes |= {
-            h + "ln_1.weight": (C,),
-            h + "ln_1.bias": (C,),
-            h + "attn.c_attn.weight": (3 * C, C),
-            h + "attn.c_attn.bias": (3 * C,),
-            h + "attn.c_proj.weight": (C, C),
-            h + "attn.c_proj.bias": (C,),
-            h + "ln_2.weight": (C,),
-            h + "ln_2.bias": (C,),
-            h + "mlp.c_fc.weight": (4 * C, C),
-            h + "mlp.c_fc.bias": (4 * C,),
-            h + "mlp.c_proj.weight": (C, 4 * C),
-            h + "mlp.c_proj.bias": (C,),
-        }
-    return shapes | {"ln_f.weight": (C,), "ln_f.bias": (C,)}
+    C = config.n_embd
+    sizes = {"C": C, "3C": 3 * C, "4C": 4 * C, "V": config.vocab_size}
+    sizes["block"] = config.block_size
+    shapes = {}
+    for name in layout.parameter_names(config.n_layer):
+        dims = layout.shape(name).strip("(,)").split(", ")
+        shapes[name] = tuple(sizes[d.rstrip(",")] for d in dims)
+    return shapes
+
+
+def kept(graph: Graph, config: Config) -> dict[str, torch.Tensor]:
+    """The whole model's cache out of a forward pass: what `backward_gpt` is given."""
+    return {name: graph.tensors[name] for name in layout.cache_names(config.n_layer)}
 
 
 def init_params(
@@ -222,6 +218,8 @@ def forward(
         gelu(graph, h + "mlp.gelu", h + "mlp.c_fc.out")
         linear(graph, h + "mlp.c_proj", h + "mlp.gelu.out", params)
         graph.keep(h + "out", x2 + graph.tensors[h + "mlp.c_proj.out"])  # after the MLP
+        block = {key: h + key for key in (*layout.BLOCK_PARAMETERS, *layout.BLOCK_CACHE)}
+        graph.op(f"h.{i}", x=resid, **block, out=h + "out")  # the whole block, for kata 22
         resid = h + "out"
     layernorm(graph, "ln_f", resid, params)
     logits = graph.keep("logits", graph.tensors["ln_f.out"] @ wte.T)  # (B, T, V), tied wte
@@ -229,4 +227,7 @@ def forward(
     loss = F.cross_entropy(logits.view(-1, V), targets.view(-1), ignore_index=IGNORE)
     graph.keep("loss", loss)
     graph.op("loss", logits="logits", targets="targets", loss="loss")
+    kept_names = layout.cache_names(config.n_layer)
+    whole = {name: name for name in (*params, *kept_names, "idx", "targets", "loss")}
+    graph.op("gpt", **whole)  # the whole model, for kata 23
     return graph
