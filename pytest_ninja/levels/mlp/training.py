@@ -5,52 +5,43 @@ batch 32, lr 0.1 then 0.01) with any function shaped like kata 14's `backward_ml
 autograd anywhere in the loop; `compare` runs the same steps from the same init and batches
 with that function and with autograd, side by side; `calibrate`, `split_loss` and `sample` are
 what the lecture does once training is over. The model itself (init, forward pass, dataset)
-is `model`'s.
+is `model`'s; the loop that drives the steps, shared with level 2, is `core.training`'s.
 """
 
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
+from pytest_ninja.core.training import (
+    Arm,
+    BackwardError,
+    Comparison,
+    Progress,
+    divergence,
+    run_arms,
+    threads,
+)
 from pytest_ninja.levels.mlp import model as lecture
 from pytest_ninja.levels.mlp.model import Params
 
 AUTOGRAD = "autograd"  # train with autograd's loss.backward() instead of a function
+DEFAULT_STEPS = 200_000  # the lecture's
+DEFAULT_SEED = lecture.SEED  # the lecture's, for the init, the batches and the samples
+DEVICES = ("cpu", "cuda")
 GRADIENT_NAMES = tuple(f"d{name}" for name in lecture.PARAMETER_NAMES)  # dC, dW1, ... dbnbias
 LECTURE_TRAIN_LOSS = 2.07  # exercise 4's result after calibration (2.0705 in the lecture)
 LECTURE_VAL_LOSS = 2.11  # (2.1099)
 SAMPLE_SEED_OFFSET = 10  # the lecture samples with a generator seeded 2147483647 + 10
-PROGRESS_EVERY = 100  # steps between two calls of the progress callback
 MAX_NAME = 40  # characters; a sample that never says '.' stops here
 BATCHES_AT_ONCE = 1000  # steps whose batch indices are drawn and gathered in one go
 GRAIN = 32_768  # elements: ATen splits an elementwise op across threads only above this size
 
 BackwardFn = Callable[..., dict]  # kata 14's backward_mlp(Xb, Yb, C, W1, ..., logits, n)
-Progress = Callable[[int, int, float, float], None]  # (step, steps, recent loss, seconds)
-
-
-class BackwardError(Exception):
-    """The backward function failed or returned something unusable, at `step`.
-
-    `error` is the exception it raised (None when what it returned was wrong);
-    `stub` is True when it is still the kata's stub (NotImplementedError).
-    """
-
-    def __init__(self, message: str, step: int, error: BaseException | None = None):
-        super().__init__(message)
-        self.step = step
-        self.error = error
-
-    @property
-    def stub(self) -> bool:
-        return isinstance(self.error, NotImplementedError)
 
 
 @dataclass(frozen=True)
@@ -70,6 +61,17 @@ class Splits:
         train, dev, test = lecture.split_words(words)
         return cls(
             *lecture.build_dataset(train), *lecture.build_dataset(dev), *lecture.build_dataset(test)
+        )
+
+    @property
+    def empty(self) -> bool:
+        """Whether the training or the validation set has no example at all."""
+        return len(self.Ytr) == 0 or len(self.Ydev) == 0
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.Ytr):,} / {len(self.Ydev):,} / {len(self.Yte):,} examples "
+            "(train / val / test)"
         )
 
 
@@ -110,6 +112,13 @@ class TrainConfig:
         """Whether the lecture's numbers (2.07 / 2.11) are the ones to expect."""
         return (self.steps, self.batch_size, self.n_hidden) == (200_000, 32, 200)
 
+    def summary(self) -> str:
+        return (
+            f"{self.steps:,} steps of {self.batch_size}, n_hidden {self.n_hidden} "
+            f"({self.parameter_count:,} parameters), lr {self.lr} then {self.lr_after} from "
+            f"step {self.decay_step:,}, on the {self.device}"
+        )
+
 
 @dataclass(frozen=True)
 class BatchNorm:
@@ -137,27 +146,6 @@ class TrainResult:
     @property
     def steps_per_second(self) -> float:
         return self.steps_done / self.wall_seconds if self.wall_seconds > 0 else 0.0
-
-
-@dataclass
-class Comparison:
-    """The same run twice, with your gradients and with autograd's."""
-
-    yours: TrainResult
-    autograd: TrainResult
-    divergence: dict[str, float] = field(default_factory=dict)  # max |yours - autograd| per param
-
-    @property
-    def largest(self) -> tuple[str, float]:
-        """The parameter that drifted furthest, and by how much."""
-        return max(self.divergence.items(), key=lambda kv: kv[1], default=("", math.nan))
-
-    @property
-    def speedup(self) -> float:
-        """How many times faster your steps were than autograd's (> 1: yours are faster)."""
-        if self.yours.seconds <= 0:
-            return math.nan
-        return self.autograd.seconds / self.yours.seconds
 
 
 # -- one training step, two ways ---------------------------------------------------------------
@@ -247,27 +235,11 @@ def check_gradients(grads, p: Params) -> None:
             )
 
 
-def _failed(exc: BaseException, step: int) -> str:
-    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return f"backward_mlp failed at step {step:,}: {text}"
-
-
 # -- the loop ----------------------------------------------------------------------------------
 
 
-@dataclass
-class _Arm:
-    """One of the runs the loop drives (one for train, two for compare)."""
-
-    step: Callable
-    params: Params
-    learner: bool  # its failures are the learner's
-    losses: list[float] = field(default_factory=list)
-    seconds: float = 0.0
-
-
 def _loop(
-    arms: list[_Arm],
+    arms: list[Arm],
     splits: Splits,
     config: TrainConfig,
     g: torch.Generator,
@@ -275,7 +247,9 @@ def _loop(
 ) -> tuple[int, str | None, float]:
     """Run the steps: every arm gets the same batch; (steps done, why it stopped, seconds)."""
     with threads(step_threads(config)):
-        return _steps(arms, splits, config, g, progress)
+        return run_arms(
+            arms, splits.Xtr, splits.Ytr, config, g, progress, "backward_mlp", BATCHES_AT_ONCE
+        )
 
 
 def step_threads(config: TrainConfig) -> int:
@@ -290,108 +264,6 @@ def step_threads(config: TrainConfig) -> int:
     return 1
 
 
-@contextmanager
-def threads(count: int) -> Iterator[None]:
-    """torch's intra-op threads set to count for a while, then put back."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def _steps(
-    arms: list[_Arm],
-    splits: Splits,
-    config: TrainConfig,
-    g: torch.Generator,
-    progress: Progress | None,
-) -> tuple[int, str | None, float]:
-    """The steps, a block of batches at a time: each arm takes the whole block in turn.
-
-    Blocks rather than alternate steps, because two different step functions taking turns
-    at every step slow each other down (each evicts the other's code and data from the
-    caches), which would make a comparison of their speeds unfair.
-    """
-    device = torch.device(config.device)
-    Xtr, Ytr = splits.Xtr.to(device), splits.Ytr.to(device)
-    steps, n, size = config.steps, config.batch_size, splits.Xtr.shape[0]
-    block = max(1, min(BATCHES_AT_ONCE, 65_536 // n))
-    stopped, first = None, 0
-    start = time.perf_counter()
-    with torch.no_grad():  # no autograd in the loop (the autograd arm turns it on for itself)
-        try:
-            while first < steps and not stopped:
-                count = min(block, steps - first)
-                # the block's batch indices in one draw: the same numbers as one draw a step
-                ix = torch.randint(0, size, (count, n), generator=g).to(device)  # (count, n)
-                Xs, Ys = Xtr[ix], Ytr[ix]  # (count, n, 3), (count, n)
-                for k, arm in enumerate(arms):
-                    report = progress if k == 0 else None
-                    stopped = _block(arm, Xs, Ys, first, config, report, start) or stopped
-                first += count
-        except KeyboardInterrupt:
-            stopped = "interrupted"
-            _catch_up(arms, Xs, Ys, first, config)
-    done = min(len(arm.losses) for arm in arms)
-    for arm in arms:
-        del arm.losses[done:]
-    seconds = time.perf_counter() - start
-    if progress is not None:
-        progress(done, steps, _recent(arms[0].losses), seconds)
-    return done, stopped, seconds
-
-
-def _block(
-    arm: _Arm,
-    Xs: torch.Tensor,
-    Ys: torch.Tensor,
-    first: int,
-    config: TrainConfig,
-    progress: Progress | None,
-    start: float,
-) -> str | None:
-    """One arm's steps over a block of batches; "diverged" if its loss stops being finite."""
-    t0 = time.perf_counter()
-    try:
-        for j in range(Xs.shape[0]):
-            i = first + j
-            try:
-                loss = arm.step(Xs[j], Ys[j], config.lr_at(i))  # (n, 3), (n,)
-            except (BackwardError, KeyboardInterrupt):
-                raise
-            except Exception as exc:
-                if not arm.learner:
-                    raise
-                raise BackwardError(_failed(exc, i), i, exc) from exc
-            arm.losses.append(loss)
-            if not math.isfinite(loss):
-                return "diverged"
-            if progress is not None and (i + 1) % PROGRESS_EVERY == 0:
-                progress(i + 1, config.steps, _recent(arm.losses), time.perf_counter() - start)
-    finally:
-        arm.seconds += time.perf_counter() - t0
-    return None
-
-
-def _catch_up(arms: list[_Arm], Xs, Ys, first: int, config: TrainConfig) -> None:
-    """After Ctrl-C in the middle of a block, bring the arms behind to the same step."""
-    lead = max(len(arm.losses) for arm in arms)
-    try:
-        for arm in arms:
-            while len(arm.losses) < lead:
-                i = len(arm.losses)
-                arm.losses.append(arm.step(Xs[i - first], Ys[i - first], config.lr_at(i)))
-    except (KeyboardInterrupt, Exception):  # pressed again, or failing: stop where they are
-        pass
-
-
-def _recent(losses: list[float], window: int = 1000) -> float:
-    tail = losses[-window:]
-    return sum(tail) / len(tail) if tail else math.nan
-
-
 def init_run(config: TrainConfig) -> tuple[Params, torch.Generator]:
     """The lecture's init; the same generator then draws the batches."""
     g = torch.Generator().manual_seed(config.seed)
@@ -404,14 +276,14 @@ def clone_params(p: Params) -> Params:
     return Params(*(t.detach().clone() for t in p.as_dict().values()))
 
 
-def _arm(backward: BackwardFn | str, p: Params) -> _Arm:
+def _arm(backward: BackwardFn | str, p: Params) -> Arm:
     if backward == AUTOGRAD:
-        return _Arm(autograd_step(p), p, learner=False)
-    return _Arm(hand_step(backward, p), p, learner=True)
+        return Arm(autograd_step(p), p, learner=False)
+    return Arm(hand_step(backward, p), p, learner=True)
 
 
 def _finish(
-    arm: _Arm,
+    arm: Arm,
     config: TrainConfig,
     splits: Splits,
     steps_done: int,
@@ -465,11 +337,7 @@ def compare(
     steps_done, stopped, wall = _loop([yours, theirs], splits, config, g, progress)
     a = _finish(yours, config, splits, steps_done, stopped, wall)
     b = _finish(theirs, config, splits, steps_done, stopped, wall)
-    divergence = {
-        name: (x - y).abs().max().item()
-        for (name, x), y in zip(a.params.as_dict().items(), b.params.as_dict().values())
-    }
-    return Comparison(a, b, divergence)
+    return Comparison(a, b, divergence(a.params.as_dict(), b.params.as_dict()))
 
 
 # -- after training: calibration, losses, samples ----------------------------------------------
@@ -522,3 +390,52 @@ def sample(
             out.append(lecture.itos(ix))
         names.append("".join(out))
     return names
+
+
+# -- what `pytest-ninja train` says of a run (its front end's words come from the level) ---------
+
+SPLIT_RULE = "80% / 10% / 10%"
+MEASURED = " after calibration"  # how the losses of a finished run are measured
+PLOT_TITLE = "the lecture's MLP with a hand-written backward pass"
+
+
+def report_lines(result: TrainResult) -> list[str]:
+    """What the run learnt, beside the lecture's numbers."""
+    config = result.config
+    lines = []
+    if result.stopped == "interrupted":
+        lines.append(
+            f"stopped by Ctrl-C after {result.steps_done:,} of {config.steps:,} steps; "
+            "what it learnt so far:"
+        )
+    lines.append(
+        f"{result.steps_done:,} steps in {result.wall_seconds:.1f} s "
+        f"({result.steps_per_second:,.0f} steps/s); BatchNorm then calibrated over the "
+        "training set"
+    )
+    note = "" if config.is_lecture_run else "  (the lecture's are after 200,000 steps)"
+    lines.append(f"{'':8}{'loss':>8}{'lecture':>9}{'diff':>9}{note}")
+    for split, loss, lecture_loss in (
+        ("train", result.train_loss, LECTURE_TRAIN_LOSS),
+        ("val", result.val_loss, LECTURE_VAL_LOSS),
+    ):
+        lines.append(f"  {split:<6}{loss:>8.4f}{lecture_loss:>9.2f}{loss - lecture_loss:>+9.4f}")
+    return lines
+
+
+def sample_run(result: TrainResult, count: int, seed: int) -> list[str]:
+    """Names from a finished run's model, with its calibrated BatchNorm."""
+    return sample(result.params, result.bn, count, seed=seed)
+
+
+def slower_lines(speedup: float, name: str, source: str, file_name: str) -> list[str]:
+    """When the learner's steps are slower than autograd's: by how much, and the likely cause
+    (a Python loop in backward_mlp, found in its source)."""
+    from pytest_ninja.levels.mlp import speed
+
+    return speed.slower_lines(speedup, name, speed.python_loops(source), file_name)
+
+
+def divergence_note(name: str) -> str:
+    """Why a parameter may drift between the two runs beyond rounding: never, at this level."""
+    return ""
