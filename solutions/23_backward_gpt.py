@@ -33,10 +33,14 @@ def _layernorm(dout, x, params, cache, name, grads):
 
 
 def _gelu(dout, x):
-    # kata 18: the tanh form's derivative, from its input
-    t = torch.tanh(GELU_K * (x + 0.044715 * x**3))
-    slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_K * (1 + 3 * 0.044715 * x * x)
-    return dout * slope
+    # kata 18, from the input: GELU's tanh form 0.5 * x * (1 + tanh(u)) is x * sigmoid(2u), with
+    # u = GELU_K * (x + 0.044715 * x**3); so its slope is s + x * s * (1 - s) * d(2u)/dx, with
+    # s = sigmoid(2u) (torch.sigmoid is several times faster than torch.tanh on a CPU).
+    # In place where a temporary can be reused: it runs on (B, T, 4C) at every training step.
+    x2 = x * x
+    s = torch.sigmoid(x2.mul(0.044715).add_(1).mul_(x).mul_(2 * GELU_K))  # sigmoid(2u)
+    d2u = x2.mul_(3 * 0.044715).add_(1).mul_(2 * GELU_K)  # d(2u)/dx, in x2's memory
+    return d2u.mul_(x).mul_(1 - s).add_(1).mul_(s).mul_(dout)  # s * (1 + x (1 - s) d(2u)/dx)
 
 
 def _attention(dy, qkv, att, n_head):
