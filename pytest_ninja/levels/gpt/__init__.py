@@ -35,6 +35,8 @@ LEVEL = register(
         ),
         hard_wired_words="numbers hard-wired to it (8 sequences, 16 positions, 48 channels)",
         extras={
+            "training_kata": "23_backward_gpt",
+            "training": "pytest_ninja.levels.gpt.training",
             "notebook_intro": notebook.INTRO,
             "notebook_closing": notebook.CLOSING,
             "notebook_sizes": notebook.SIZES,

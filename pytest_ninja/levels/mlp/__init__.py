@@ -34,6 +34,7 @@ LEVEL = register(
         hard_wired_words="numbers hard-wired to it (32, 64)",
         extras={
             "training_kata": "14_backward_mlp",
+            "training": "pytest_ninja.levels.mlp.training",
             "notebook_intro": notebook.INTRO,
             "notebook_closing": notebook.CLOSING,
             "notebook_sizes": notebook.SIZES,
