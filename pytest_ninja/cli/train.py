@@ -1,21 +1,24 @@
-"""`pytest-ninja train`: exercise 4 for real, as the learner sees it.
+"""`pytest-ninja train`: a level's model trained on the learner's own backward pass.
 
-The lecture's run (n_hidden 200, 200,000 steps) with the learner's function of level 1's
-training kata (`LEVEL.extras["training_kata"]`) from the workspace (`--dir`, default here), or
-the dojo's own with `--reference`. The learner's is graded
-first, as its kata grades it: a stub or a failing answer is refused before any training
-(`--force` trains on a failing one anyway, and says so). Then the progress bar with the time
-left, the report beside the lecture's losses, sampled names, `--compare` with autograd (with
-the likely cause when the learner's steps are slower, such as a Python loop: the level's
-`speed`), the loss-curve PNG. The loop itself is the level's `training`; what goes wrong on the
-learner's side becomes a `Failure`: one line first, the detail after, exit code 1, no
-traceback; a usage error (`--reference` with `--dir`, a folder that is not a workspace) is a
-`commands.Usage`, exit code 2.
+Level 1 (the default) is exercise 4 for real: the lecture's run (n_hidden 200, 200,000 steps)
+with kata 14's `backward_mlp`; `--level 2` trains the small GPT on names.txt (2,000 steps of
+AdamW) with kata 23's `backward_gpt`. A level names its kata (`LEVEL.extras["training_kata"]`)
+and its training module (`extras["training"]`: the loop, the settings and what the report
+says of a run), so this front end is the same for both. The learner's function comes from the
+workspace (`--dir`, default here), or the dojo's own with `--reference`. The learner's is
+graded first, as its kata grades it: a stub or a failing answer is refused before any
+training (`--force` trains on a failing one anyway, and says so). Then the progress bar with
+the time left, the report, sampled names, `--compare` with autograd (with the likely cause
+when the learner's steps are slower: the level's `slower_lines`), the loss-curve PNG. What
+goes wrong on the learner's side becomes a `Failure`: one line first, the detail after, exit
+code 1, no traceback; a usage error (`--reference` with `--dir`, a folder that is not a
+workspace) is a `commands.Usage`, exit code 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import math
 import shutil
 import sys
@@ -24,22 +27,50 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TextIO
 
 from pytest_ninja.cli.commands import Usage, katas_folder
-from pytest_ninja.levels import BY_ID, mlp
-from pytest_ninja.levels.mlp.speed import python_loops, slower_lines
+from pytest_ninja.core.level import Kata, Level
+from pytest_ninja.levels import BY_ID, LEVELS
 
-LEVEL = mlp.LEVEL
-KATA = BY_ID[LEVEL.extras["training_kata"]]  # the kata whose function is trained on
-KATA_ID, KATA_FILE = KATA.id, KATA.filename
-REFERENCE = f"the dojo's reference {KATA.name}"
 SAMPLES = 20
 INTERRUPTED = 130  # the exit code of a run stopped by Ctrl-C
+SHOWN_DIVERGENCES = 8  # parameters listed by name; more are summed up by their largest
 
 
 class Failure(Exception):
     """The command cannot go on; the message is one line for the learner."""
+
+
+@dataclass(frozen=True)
+class Course:
+    """A level that can be trained: its kata, and its training module (imported when used)."""
+
+    level: Level
+
+    @property
+    def kata(self) -> Kata:
+        return BY_ID[self.level.extras["training_kata"]]
+
+    @property
+    def training(self) -> ModuleType:
+        return importlib.import_module(self.level.extras["training"])
+
+    @property
+    def flag(self) -> str:
+        """How a command names the level: "" for the first, the default."""
+        return "" if self.level is LEVELS[0] else f" --level {self.level.number}"
+
+    @property
+    def reference(self) -> str:
+        return f"the dojo's reference {self.kata.name}"
+
+
+COURSES = {lv.number: Course(lv) for lv in LEVELS if "training_kata" in lv.extras}
+FIRST = COURSES[LEVELS[0].number]
+KATA = FIRST.kata  # level 1's, the default
+REFERENCE = FIRST.reference
 
 
 def arg(*flags: str, **options) -> tuple[tuple[str, ...], dict]:
@@ -62,12 +93,24 @@ def shown(path: Path) -> str:
         return str(path)
 
 
+def _levels_line() -> str:
+    return "; ".join(f"{n} {c.level.title} (katas/{c.kata.filename})" for n, c in COURSES.items())
+
+
 HELP = (
     "exercise 4 for real: train the lecture's model (n_hidden 200, 200,000 steps) with your "
-    f"{KATA.name} from the workspace's katas/{KATA.filename}, then sample names; Ctrl-C "
-    "stops early and still reports"
+    f"{KATA.name} from the workspace's katas/{KATA.filename}, or with --level 2 the GPT (2,000 "
+    "steps of AdamW) with your backward_gpt, then sample names; Ctrl-C stops early and still "
+    "reports"
 )
 ARGUMENTS = (
+    arg(
+        "--level",
+        type=int,
+        choices=sorted(COURSES),
+        default=FIRST.level.number,
+        help=f"the level whose model to train: {_levels_line()} (default: 1)",
+    ),
     arg(
         "--reference",
         action="store_true",
@@ -76,8 +119,9 @@ ARGUMENTS = (
     arg(
         "--force",
         action="store_true",
-        help=f"train even if your {KATA.name} fails kata {KATA.number} (it is graded first; a "
-        "failing one is refused, since it would teach the model wrong gradients)",
+        help=f"train even if your {KATA.name} fails kata {KATA.number} (or your backward_gpt "
+        "kata 23: it is graded first; a failing one is refused, since it would teach the model "
+        "wrong gradients)",
     ),
     arg(
         "--names",
@@ -89,15 +133,16 @@ ARGUMENTS = (
     arg(
         "--steps",
         type=positive_int,
-        default=200_000,
-        help="training steps (default: the lecture's 200,000); the learning rate drops from "
-        "0.1 to 0.01 halfway",
+        default=None,
+        help="training steps (default: level 1's the lecture's 200,000, with the learning rate "
+        "dropping from 0.1 to 0.01 halfway; level 2's 2,000, with a warm-up and a cosine decay)",
     ),
     arg(
         "--seed",
         type=int,
-        default=2147483647,
-        help="seed of the init, the batches and the samples (default: the lecture's)",
+        default=None,
+        help="seed of the init, the batches and the samples (default: level 1's the lecture's "
+        "2147483647, level 2's makemore's 3407)",
     ),
     arg("--device", choices=("cpu", "cuda"), default="cpu", help="where to train (default: cpu)"),
     arg(
@@ -125,42 +170,34 @@ def train_arguments(parser: argparse.ArgumentParser) -> None:
 def train(args: argparse.Namespace) -> int:
     if args.reference and args.dir is not None:
         raise Usage("--reference trains with the dojo's solution, --dir with yours: choose one")
-    import torch
-
-    from pytest_ninja.levels.mlp import training
-
-    if args.device == "cuda" and not torch.cuda.is_available():
-        why = "this torch is built without CUDA" if torch.version.cuda is None else "no GPU found"
-        raise Failure(
-            f"--device cuda: CUDA is not available here ({why}); "
-            "train on the CPU (leave out --device)"
-        )
-    subject = kata_subject(args)
+    course = COURSES[getattr(args, "level", FIRST.level.number)]
+    training = course.training
+    check_device(args.device, course)
+    subject = kata_subject(args, course)
     backward = load_backward(subject)
     failing = [] if subject.reference else gate(subject, args.force)
     found = load_names(args.names)
     splits = training.Splits.from_words(found.words)
-    if len(splits.Ytr) == 0 or len(splits.Ydev) == 0:
+    if splits.empty:
         raise Failure(
-            f"{shown(found.path)} has too few names ({len(found.words)}) to split 80% / 10% / "
-            "10% and train: use the lecture's names.txt"
+            f"{shown(found.path)} has too few names ({len(found.words)}) to split "
+            f"{training.SPLIT_RULE} and train: use the lecture's names.txt"
         )
-    config = training.TrainConfig(steps=args.steps, seed=args.seed, device=args.device)
+    config = training.TrainConfig(
+        steps=args.steps or training.DEFAULT_STEPS,
+        seed=training.DEFAULT_SEED if args.seed is None else args.seed,
+        device=args.device,
+    )
     if failing:
         print(
             f"--force: {subject.name} fails {len(failing)} of {len(subject.kata.outputs)} "
-            f"checks of kata {KATA.number} ({outputs_of(failing)}); training on it anyway"
+            f"checks of kata {subject.kata.number} ({outputs_of(failing)}); training on it anyway"
         )
     print(f"training with {subject.who}")
-    print(
-        f"  {config.steps:,} steps of {config.batch_size}, n_hidden {config.n_hidden} "
-        f"({config.parameter_count:,} parameters), lr {config.lr} then {config.lr_after} from "
-        f"step {config.decay_step:,}, on the {config.device}"
-    )
+    print(f"  {config.summary()}")
     print(
         f"  names: {shown(found.path)} ({found.origin}), {len(found.words):,} names: "
-        f"{len(splits.Ytr):,} / {len(splits.Ydev):,} / {len(splits.Yte):,} examples "
-        "(train / val / test)",
+        f"{splits.summary()}",
         flush=True,
     )
 
@@ -175,7 +212,7 @@ def train(args: argparse.Namespace) -> int:
         raise Failure(backward_failure(exc, subject)) from None
     finally:
         bar.close()
-    forced = forced_line(failing)
+    forced = forced_line(failing, subject.kata)
     if result.stopped == "diverged":
         raise Failure(
             f"training blew up by step {result.steps_done:,} (the loss or a parameter is no "
@@ -184,26 +221,45 @@ def train(args: argparse.Namespace) -> int:
         )
 
     label = "reference" if subject.reference else "yours"
-    for line in report_lines(result):
+    for line in training.report_lines(result):
         print(line)
     if forced:
         print(forced)
     if comparison is not None:
-        loops = [] if subject.reference else python_loops(read_source(subject.path))
-        slower = slower_lines(comparison.speedup, subject.name, loops, subject.path.name)
-        for line in compare_lines(comparison, label, slower):
+        source = "" if subject.reference else read_source(subject.path)
+        slower = training.slower_lines(comparison.speedup, subject.name, source, subject.path.name)
+        for line in compare_lines(comparison, label, slower, training):
             print(line)
     seed = config.seed + training.SAMPLE_SEED_OFFSET
     print(f"{SAMPLES} names sampled from the model (seed {seed}):")
-    names = training.sample(result.params, result.bn, SAMPLES, seed=seed)
+    names = training.sample_run(result, SAMPLES, seed)
     for line in textwrap.wrap(", ".join(n or "(empty)" for n in names), 76):
         print(f"  {line}")
     if not args.no_plot:
         curves = {label: result.losses}
         if comparison is not None:
             curves["autograd"] = comparison.autograd.losses
-        print(plot_losses(args.plot, curves, config.is_lecture_run))
+        print(plot_losses(args.plot, curves, config.is_lecture_run, training.PLOT_TITLE))
     return INTERRUPTED if result.stopped == "interrupted" else 0
+
+
+def check_device(device: str, course: Course) -> None:
+    """A device the level trains on, and that this machine has."""
+    if device not in course.training.DEVICES:
+        raise Failure(
+            f"--device {device}: level {course.level.number} trains on the "
+            f"{' or '.join(course.training.DEVICES)} only (leave out --device)"
+        )
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            built = torch.version.cuda is None
+            why = "this torch is built without CUDA" if built else "no GPU found"
+            raise Failure(
+                f"--device cuda: CUDA is not available here ({why}); "
+                "train on the CPU (leave out --device)"
+            )
 
 
 def load_names(path: str | None):
@@ -224,31 +280,24 @@ class Subject:
     """The function to train with, and how to speak of it to the learner."""
 
     path: Path
-    name: str  # "your <function>", or REFERENCE
+    name: str  # "your <function>", or the reference's name
     who: str  # the name, with the learner's file beside it (never the reference's)
     hint: str  # what to do when it fails
+    kata: Kata
     reference: bool = False
 
-    @property
-    def kata(self):
-        from pytest_ninja.levels import find
 
-        return find(KATA_ID)
-
-
-REFERENCE_TOO = "  or train with the dojo's own solution: pytest-ninja train --reference"
-
-
-def kata_subject(args: argparse.Namespace) -> Subject:
+def kata_subject(args: argparse.Namespace, course: Course = FIRST) -> Subject:
     """The file to train with, and how to name it to the learner.
 
     The reference is named, never located: its file is the kata's packaged solution.
     """
+    kata = course.kata
     if args.reference:
         from pytest_ninja.levels import bundled
 
         try:
-            path = bundled("solutions") / KATA_FILE
+            path = bundled("solutions") / kata.filename
         except FileNotFoundError:
             path = None
         if path is None or not path.is_file():
@@ -257,19 +306,28 @@ def kata_subject(args: argparse.Namespace) -> Subject:
                 "--reference has nothing to train with; reinstall pytest-ninja"
             )
         hint = "it should never fail: reinstall pytest-ninja, and report it if it still does"
-        return Subject(path, REFERENCE, REFERENCE, hint, reference=True)
+        return Subject(path, course.reference, course.reference, hint, kata, reference=True)
+    reference_too = (
+        f"  or train with the dojo's own solution: pytest-ninja train{course.flag} --reference"
+    )
     try:
-        path = katas_folder(args) / KATA_FILE
+        folder = katas_folder(args)
     except Usage as exc:
-        raise Usage(f"{exc}\n{REFERENCE_TOO}") from None
+        raise Usage(f"{exc}\n{reference_too}") from None
+    path = folder / kata.filename
     if not path.is_file():
         where = f" --dir {args.dir}" if args.dir is not None else ""
+        level = course.level.number
+        if course is FIRST or any((folder / k.filename).is_file() for k in course.level.katas):
+            put_back = f"`pytest-ninja reset {kata.number}{where}` puts its stub back"
+        else:  # a workspace of the first level alone: the level is added, not reset
+            space = args.dir if args.dir is not None else "."
+            put_back = f"`pytest-ninja init {space} --level {level}` adds level {level}'s katas"
         raise Failure(
-            f"there is no {shown(path)}: `pytest-ninja reset 14{where}` puts its stub back, "
-            "or train with --reference"
+            f"there is no {shown(path)}: {put_back}, or train with{course.flag} --reference"
         )
-    name = f"your {KATA.name}"
-    return Subject(path, name, f"{name} ({shown(path)})", check_hint(path))
+    name = f"your {kata.name}"
+    return Subject(path, name, f"{name} ({shown(path)})", check_hint(path), kata)
 
 
 def check_hint(path: Path) -> str:
@@ -307,7 +365,7 @@ def gate(subject: Subject, force: bool) -> list:
 
 def todo_message(subject: Subject, result) -> str:
     """One line on a function not attempted yet: the stub, or one that returns nothing."""
-    where = f"{KATA.name} in {shown(subject.path)}"
+    where = f"{subject.kata.name} in {shown(subject.path)}"
     if all(c.headline.startswith("todo: implement") for c in result.failing):
         state = "is still a stub (it raises NotImplementedError)"
     else:
@@ -328,7 +386,7 @@ def refusal(subject: Subject, result) -> str:
             "teach the model wrong gradients"
         )
     lines = [
-        f"{subject.name} fails {len(failing)} of {total} checks of kata {KATA.number}: "
+        f"{subject.name} fails {len(failing)} of {total} checks of kata {subject.kata.number}: "
         f"{outputs_of(failing)}: {why}"
     ]
     first = failing[0]
@@ -344,12 +402,12 @@ def outputs_of(checks) -> str:
     return ", ".join(c.output for c in checks)
 
 
-def forced_line(failing) -> str:
+def forced_line(failing, kata: Kata = KATA) -> str:
     """The report's word on a run made with --force ("" when it was not needed)."""
     if not failing:
         return ""
     return (
-        f"trained with --force on a {KATA.name} that fails kata {KATA.number} "
+        f"trained with --force on a {kata.name} that fails kata {kata.number} "
         f"({outputs_of(failing)}): expect these losses to be off"
     )
 
@@ -360,7 +418,7 @@ def backward_failure(exc, subject: Subject) -> str:
 
     if exc.stub:
         return (
-            f"{KATA.name} in {shown(subject.path)} is still a stub (it raises "
+            f"{subject.kata.name} in {shown(subject.path)} is still a stub (it raises "
             f"NotImplementedError): solve it, {subject.hint}, then train"
         )
     if exc.error is None:
@@ -371,34 +429,11 @@ def backward_failure(exc, subject: Subject) -> str:
     )
 
 
-def report_lines(result) -> list[str]:
-    """What the run learnt, beside the lecture's numbers."""
-    from pytest_ninja.levels.mlp.training import LECTURE_TRAIN_LOSS, LECTURE_VAL_LOSS
-
-    config = result.config
-    lines = []
-    if result.stopped == "interrupted":
-        lines.append(
-            f"stopped by Ctrl-C after {result.steps_done:,} of {config.steps:,} steps; "
-            "what it learnt so far:"
-        )
-    lines.append(
-        f"{result.steps_done:,} steps in {result.wall_seconds:.1f} s "
-        f"({result.steps_per_second:,.0f} steps/s); BatchNorm then calibrated over the "
-        "training set"
-    )
-    note = "" if config.is_lecture_run else "  (the lecture's are after 200,000 steps)"
-    lines.append(f"{'':8}{'loss':>8}{'lecture':>9}{'diff':>9}{note}")
-    for split, loss, lecture in (
-        ("train", result.train_loss, LECTURE_TRAIN_LOSS),
-        ("val", result.val_loss, LECTURE_VAL_LOSS),
-    ):
-        lines.append(f"  {split:<6}{loss:>8.4f}{lecture:>9.2f}{loss - lecture:>+9.4f}")
-    return lines
-
-
-def compare_lines(c, label: str = "yours", slower: Iterable[str] = ()) -> list[str]:
+def compare_lines(
+    c, label: str = "yours", slower: Iterable[str] = (), training: ModuleType | None = None
+) -> list[str]:
     """The two runs side by side: loss curves, divergence, speed (then `slower`, if given)."""
+    training = training or FIRST.training
     yours, theirs = c.yours.losses, c.autograd.losses
     lines = [
         "side by side with autograd (same init, same batches; mean batch loss):",
@@ -413,12 +448,11 @@ def compare_lines(c, label: str = "yours", slower: Iterable[str] = ()) -> list[s
             b = sum(theirs[lo:hi]) / (hi - lo)
             lines.append(f"  {f'{lo + 1:,}-{hi:,}':<18}{a:>9.4f}{b:>10.4f}")
     name, worst = c.largest
-    each = "  ".join(f"{k} {v:.1e}" for k, v in c.divergence.items())
     lines.append(
         f"largest divergence of the parameters: {name} by {worst:.2e} "
         f"(max |{label} - autograd|; float32 rounding differs, and grows with the steps)"
     )
-    lines.append(f"  {each}")
+    lines.extend(divergence_lines(c.divergence, training.divergence_note))
 
     def rate(r) -> float:
         return r.steps_done / r.seconds if r.seconds > 0 else math.nan
@@ -429,9 +463,26 @@ def compare_lines(c, label: str = "yours", slower: Iterable[str] = ()) -> list[s
     )
     lines.extend(slower)
     lines.append(
-        f"autograd's run after calibration: train {c.autograd.train_loss:.4f}, "
+        f"autograd's run{training.MEASURED}: train {c.autograd.train_loss:.4f}, "
         f"val {c.autograd.val_loss:.4f}"
     )
+    return lines
+
+
+def divergence_lines(divergence: dict[str, float], note: Callable[[str], str]) -> list[str]:
+    """Each parameter's divergence (the largest ones when there are many), and why the largest
+    drifts beyond rounding when the level knows why."""
+    if len(divergence) <= SHOWN_DIVERGENCES:
+        lines = ["  " + "  ".join(f"{k} {v:.1e}" for k, v in divergence.items())]
+    else:
+        ranked = sorted(divergence.items(), key=lambda kv: -kv[1])
+        top, rest = ranked[: SHOWN_DIVERGENCES - 2], ranked[SHOWN_DIVERGENCES - 2 :]
+        each = "  ".join(f"{k} {v:.1e}" for k, v in top)
+        each += f"  (the other {len(rest)} at most {rest[0][1]:.1e})"
+        lines = [f"  {line}" for line in textwrap.wrap(each, 96)]
+    name = max(divergence, key=divergence.get, default="")
+    why = note(name) if name else ""
+    lines.extend(f"  {line}" for line in textwrap.wrap(f"{name}: {why}", 96) if why)
     return lines
 
 
@@ -442,7 +493,12 @@ def read_source(path: Path) -> str:
         return ""
 
 
-def plot_losses(path: Path, curves: dict[str, list[float]], lecture_run: bool) -> str:
+def plot_losses(
+    path: Path,
+    curves: dict[str, list[float]],
+    lecture_run: bool,
+    title: str = "the lecture's MLP with a hand-written backward pass",
+) -> str:
     """Save the loss curves (means over buckets of steps) as a PNG; a line saying what happened."""
     try:
         import matplotlib
@@ -471,7 +527,7 @@ def plot_losses(path: Path, curves: dict[str, list[float]], lecture_run: bool) -
         )
     ax.set_xlabel("step")
     ax.set_ylabel("batch loss (mean over buckets of steps)")
-    ax.set_title("pytest-ninja train: the lecture's MLP with a hand-written backward pass")
+    ax.set_title(f"pytest-ninja train: {title}")
     ax.legend()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
