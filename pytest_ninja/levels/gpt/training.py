@@ -432,6 +432,6 @@ def divergence_note(name: str) -> str:
         return (
             "the keys' third of c_attn.bias has no gradient at all in exact arithmetic (the "
             "softmax ignores a shift shared by every key), so in both runs it moves by float32 "
-            "noise, which AdamW scales up to steps of the learning rate's size"
+            "noise alone, which AdamW's normalised steps make as large as a real gradient's"
         )
     return ""
