@@ -221,7 +221,7 @@ def train(args: argparse.Namespace) -> int:
         )
 
     label = "reference" if subject.reference else "yours"
-    for line in training.report_lines(result):
+    for line in report_lines(result, training):
         print(line)
     if forced:
         print(forced)
@@ -427,6 +427,21 @@ def backward_failure(exc, subject: Subject) -> str:
         f"{subject.who} failed at step {exc.step:,}: "
         f"{exception_line(exc.error, subject.path.resolve())}; {subject.hint}"
     )
+
+
+def report_lines(result, training: ModuleType) -> list[str]:
+    """What the run learnt, in the level's words after the run's own."""
+    lines = []
+    if result.stopped == "interrupted":
+        lines.append(
+            f"stopped by Ctrl-C after {result.steps_done:,} of {result.config.steps:,} steps; "
+            "what it learnt so far:"
+        )
+    lines.append(
+        f"{result.steps_done:,} steps in {result.wall_seconds:.1f} s "
+        f"({result.steps_per_second:,.0f} steps/s); {training.AFTER_TRAINING}"
+    )
+    return lines + training.loss_lines(result)
 
 
 def compare_lines(

@@ -5,8 +5,9 @@ update) and its results; this module drives the steps: the batches drawn with th
 generator, a block of them at a time, each arm timed on its own; a loss that stops being
 finite ends the run as "diverged", Ctrl-C as "interrupted" with every arm at the same step;
 what the learner's function raises becomes a `BackwardError` naming the step. Also: torch's
-threads for a while (`threads`), the largest divergence between two runs' parameters
-(`divergence`), and the speed of one arm against the other (`Comparison`).
+threads for a while (`threads`), a run's result (`TrainResult`), the largest divergence
+between two runs' parameters (`divergence`), and the speed of one arm against the other
+(`Comparison`).
 """
 
 from __future__ import annotations
@@ -47,6 +48,20 @@ def failed(name: str, exc: BaseException, step: int) -> str:
     """`backward_gpt failed at step 6: ZeroDivisionError: division by zero`."""
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return f"{name} failed at step {step:,}: {text}"
+
+
+def check_gradient(grad, param: torch.Tensor, what: str, param_what: str) -> None:
+    """A gradient the learner returned is a tensor of its parameter's shape, and finite; else a
+    `BackwardError` at the first step, naming it as `what` (`backward_gpt's grads['wte']`) and
+    its parameter as `param_what`."""
+    if not isinstance(grad, torch.Tensor):
+        raise BackwardError(f"{what} is a {type(grad).__name__}, not a tensor", 0)
+    if grad.shape != param.shape:
+        raise BackwardError(
+            f"{what} has shape {tuple(grad.shape)}, but {param_what} is {tuple(param.shape)}", 0
+        )
+    if not torch.isfinite(grad).all():
+        raise BackwardError(f"{what} is not finite (nan or inf) on the first batch", 0)
 
 
 class Schedule(Protocol):
@@ -177,6 +192,25 @@ def threads(count: int) -> Iterator[None]:
 def divergence(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> dict[str, float]:
     """max |a - b| of each parameter of two runs, by name."""
     return {name: (x - b[name]).abs().max().item() for name, x in a.items()}
+
+
+@dataclass
+class TrainResult:
+    """One training run and what it learnt (a level's result may add what only it has)."""
+
+    config: Any  # the level's settings
+    params: Any  # the level's parameters, on the CPU
+    losses: list[float]  # the batch loss of every step taken
+    steps_done: int
+    seconds: float  # time spent in the training steps alone (not drawing batches)
+    wall_seconds: float  # the whole loop
+    stopped: str | None = None  # None, "interrupted" (Ctrl-C) or "diverged" (not finite)
+    train_loss: float = math.nan
+    val_loss: float = math.nan
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps_done / self.wall_seconds if self.wall_seconds > 0 else 0.0
 
 
 @dataclass

@@ -31,6 +31,8 @@ from pytest_ninja.core.training import (
     BackwardError,
     Comparison,
     Progress,
+    TrainResult,
+    check_gradient,
     divergence,
     run_arms,
     threads,
@@ -141,25 +143,6 @@ class TrainConfig:
         )
 
 
-@dataclass
-class TrainResult:
-    """One training run and what it learnt."""
-
-    config: TrainConfig
-    params: Params  # on the CPU
-    losses: list[float]  # the batch loss of every step taken
-    steps_done: int
-    seconds: float  # time spent in the training steps alone (not drawing batches)
-    wall_seconds: float  # the whole loop
-    stopped: str | None = None  # None, "interrupted" (Ctrl-C) or "diverged" (not finite)
-    train_loss: float = math.nan
-    val_loss: float = math.nan
-
-    @property
-    def steps_per_second(self) -> float:
-        return self.steps_done / self.wall_seconds if self.wall_seconds > 0 else 0.0
-
-
 def init_params(g: torch.Generator, config: model.Config = GPT) -> Params:
     """nanoGPT's init, to train from (`model.init_params` is grading's, not a training one):
     weights and embeddings ~ N(0, 0.02), the residual projections' (`c_proj`) 0.02 /
@@ -244,20 +227,7 @@ def check_gradients(grads, params: Params) -> None:
             f"{NAME} returned an unknown key {unknown[0]!r}{hint}: its keys are params' keys", 0
         )
     for name, param in params.items():
-        grad = grads[name]
-        if not isinstance(grad, torch.Tensor):
-            kind = type(grad).__name__
-            raise BackwardError(f"{NAME}'s grads[{name!r}] is a {kind}, not a tensor", 0)
-        if grad.shape != param.shape:
-            raise BackwardError(
-                f"{NAME}'s grads[{name!r}] has shape {tuple(grad.shape)}, but params[{name!r}] "
-                f"is {tuple(param.shape)}",
-                0,
-            )
-        if not torch.isfinite(grad).all():
-            raise BackwardError(
-                f"{NAME}'s grads[{name!r}] is not finite (nan or inf) on the first batch", 0
-            )
+        check_gradient(grads[name], param, f"{NAME}'s grads[{name!r}]", f"params[{name!r}]")
 
 
 # -- the loop ----------------------------------------------------------------------------------
@@ -390,25 +360,13 @@ def sample(
 
 SPLIT_RULE = "into the words to train on and min(1000, 10%) to validate with"
 MEASURED = ""  # a finished run's losses are measured as they are
+AFTER_TRAINING = "then the loss over every name of each split:"
 PLOT_TITLE = "the GPT with a hand-written backward pass"
 
 
-def report_lines(result: TrainResult) -> list[str]:
+def loss_lines(result: TrainResult) -> list[str]:
     """What the run learnt: the mean loss over every target of each split."""
-    config = result.config
-    lines = []
-    if result.stopped == "interrupted":
-        lines.append(
-            f"stopped by Ctrl-C after {result.steps_done:,} of {config.steps:,} steps; "
-            "what it learnt so far:"
-        )
-    lines.append(
-        f"{result.steps_done:,} steps in {result.wall_seconds:.1f} s "
-        f"({result.steps_per_second:,.1f} steps/s); then the loss over every name of each split:"
-    )
-    lines.append(f"  train {result.train_loss:.4f}")
-    lines.append(f"  val   {result.val_loss:.4f}")
-    return lines
+    return [f"  train {result.train_loss:.4f}", f"  val   {result.val_loss:.4f}"]
 
 
 def sample_run(result: TrainResult, count: int, seed: int) -> list[str]:

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from pytest_ninja.core import training as core_training
 from pytest_ninja.core.training import (
     Arm,
     BackwardError,
     Comparison,
     Progress,
+    check_gradient,
     divergence,
     run_arms,
     threads,
@@ -129,23 +131,10 @@ class BatchNorm:
 
 
 @dataclass
-class TrainResult:
-    """One training run and what it learnt."""
+class TrainResult(core_training.TrainResult):
+    """One training run and what it learnt, with BatchNorm calibrated once it is over."""
 
-    config: TrainConfig
-    params: Params  # on the CPU
-    losses: list[float]  # the batch loss of every step taken
-    steps_done: int
-    seconds: float  # time spent in the training steps alone (not drawing batches)
-    wall_seconds: float  # the whole loop
-    stopped: str | None = None  # None, "interrupted" (Ctrl-C) or "diverged" (not finite)
     bn: BatchNorm | None = None
-    train_loss: float = math.nan
-    val_loss: float = math.nan
-
-    @property
-    def steps_per_second(self) -> float:
-        return self.steps_done / self.wall_seconds if self.wall_seconds > 0 else 0.0
 
 
 # -- one training step, two ways ---------------------------------------------------------------
@@ -220,19 +209,7 @@ def check_gradients(grads, p: Params) -> None:
             raise BackwardError(
                 f"backward_mlp returned no d{name} yet, and training needs every gradient", 0
             )
-        if not isinstance(grad, torch.Tensor):
-            kind = type(grad).__name__
-            raise BackwardError(f"backward_mlp's d{name} is a {kind}, not a tensor", 0)
-        if grad.shape != param.shape:
-            raise BackwardError(
-                f"backward_mlp's d{name} has shape {tuple(grad.shape)}, but {name} "
-                f"is {tuple(param.shape)}",
-                0,
-            )
-        if not torch.isfinite(grad).all():
-            raise BackwardError(
-                f"backward_mlp's d{name} is not finite (nan or inf) on the first batch", 0
-            )
+        check_gradient(grad, param, f"backward_mlp's d{name}", name)
 
 
 # -- the loop ----------------------------------------------------------------------------------
@@ -396,25 +373,14 @@ def sample(
 
 SPLIT_RULE = "80% / 10% / 10%"
 MEASURED = " after calibration"  # how the losses of a finished run are measured
+AFTER_TRAINING = "BatchNorm then calibrated over the training set"
 PLOT_TITLE = "the lecture's MLP with a hand-written backward pass"
 
 
-def report_lines(result: TrainResult) -> list[str]:
+def loss_lines(result: TrainResult) -> list[str]:
     """What the run learnt, beside the lecture's numbers."""
-    config = result.config
-    lines = []
-    if result.stopped == "interrupted":
-        lines.append(
-            f"stopped by Ctrl-C after {result.steps_done:,} of {config.steps:,} steps; "
-            "what it learnt so far:"
-        )
-    lines.append(
-        f"{result.steps_done:,} steps in {result.wall_seconds:.1f} s "
-        f"({result.steps_per_second:,.0f} steps/s); BatchNorm then calibrated over the "
-        "training set"
-    )
-    note = "" if config.is_lecture_run else "  (the lecture's are after 200,000 steps)"
-    lines.append(f"{'':8}{'loss':>8}{'lecture':>9}{'diff':>9}{note}")
+    note = "" if result.config.is_lecture_run else "  (the lecture's are after 200,000 steps)"
+    lines = [f"{'':8}{'loss':>8}{'lecture':>9}{'diff':>9}{note}"]
     for split, loss, lecture_loss in (
         ("train", result.train_loss, LECTURE_TRAIN_LOSS),
         ("val", result.val_loss, LECTURE_VAL_LOSS),
