@@ -13,12 +13,11 @@ many steps, and each reports its median time per step.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
+from interleaved import medians
 
 from pytest_ninja.core.loading import load_function
 from pytest_ninja.levels import find
@@ -41,14 +40,6 @@ def words_for(path: Path | None) -> list[str]:
     return read_words(path) if path is not None else lecture.shipped_words()
 
 
-def time_steps(step, batches: list[tuple[torch.Tensor, torch.Tensor]]) -> float:
-    """Seconds per step over the given batches."""
-    start = time.perf_counter()
-    for Xb, Yb in batches:
-        step(Xb, Yb, 0.0)  # lr 0: the model stays the lecture's init, so every repetition is alike
-    return (time.perf_counter() - start) / len(batches)
-
-
 def bench(batch: int, splits: training.Splits, backward, repeats: int) -> dict[str, float]:
     """Median seconds per step of each arm at this batch size, their repetitions interleaved.
 
@@ -66,22 +57,13 @@ def _bench(batch, splits, backward, repeats, config) -> dict[str, float]:
         "autograd": training.autograd_step(training.clone_params(p)),
     }
     g = torch.Generator().manual_seed(batch)
-    with torch.no_grad():
+
+    def draw() -> tuple[torch.Tensor, torch.Tensor]:
         ix = torch.randint(0, splits.Xtr.shape[0], (batch,), generator=g)
-        one = (splits.Xtr[ix], splits.Ytr[ix])
-        for step in arms.values():  # warm up, and size each repetition to the budget
-            per_step = max(time_steps(step, [one] * 3), 1e-6)
-        count = max(5, int(STEP_BUDGET / per_step))
-        batches = []
-        for _ in range(count):
-            ix = torch.randint(0, splits.Xtr.shape[0], (batch,), generator=g)
-            batches.append((splits.Xtr[ix], splits.Ytr[ix]))
-        times: dict[str, list[float]] = {name: [] for name in arms}
-        for r in range(repeats):
-            order = list(arms) if r % 2 == 0 else list(reversed(arms))
-            for name in order:
-                times[name].append(time_steps(arms[name], batches))
-    return {name: statistics.median(t) for name, t in times.items()}
+        return splits.Xtr[ix], splits.Ytr[ix]
+
+    with torch.no_grad():
+        return medians(arms, draw, repeats, STEP_BUDGET)
 
 
 def main(argv: list[str] | None = None) -> int:
