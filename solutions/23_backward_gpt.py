@@ -33,14 +33,17 @@ def _layernorm(dout, x, params, cache, name, grads):
 
 
 def _gelu(dout, x):
-    # kata 18, from the input: GELU's tanh form 0.5 * x * (1 + tanh(u)) is x * sigmoid(2u), with
-    # u = GELU_K * (x + 0.044715 * x**3); so its slope is s + x * s * (1 - s) * d(2u)/dx, with
-    # s = sigmoid(2u) (torch.sigmoid is several times faster than torch.tanh on a CPU).
-    # In place where a temporary can be reused: it runs on (B, T, 4C) at every training step.
+    # kata 18: the tanh form's derivative, from its input, where
+    #     slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_K * (1 + 3 * 0.044715 * x * x)
+    # t = tanh(u) is computed as 2 sigmoid(2u) - 1 (the same number: torch.sigmoid is several
+    # times faster than torch.tanh on a CPU), and the slope is built in place in x2's memory:
+    # this runs on (B, T, 4C) at every training step, where a fresh temporary costs more than
+    # its arithmetic
     x2 = x * x
-    s = torch.sigmoid(x2.mul(0.044715).add_(1).mul_(x).mul_(2 * GELU_K))  # sigmoid(2u)
-    d2u = x2.mul_(3 * 0.044715).add_(1).mul_(2 * GELU_K)  # d(2u)/dx, in x2's memory
-    return d2u.mul_(x).mul_(1 - s).add_(1).mul_(s).mul_(dout)  # s * (1 + x (1 - s) d(2u)/dx)
+    t = torch.sigmoid(x2.mul(0.044715).add_(1).mul_(x).mul_(2 * GELU_K)).mul_(2).sub_(1)
+    slope = x2.mul_(3 * 0.044715).add_(1).mul_(x).mul_(0.5 * GELU_K).mul_(1 - t * t)
+    slope += 0.5 * (1 + t)
+    return dout * slope
 
 
 def _attention(dy, qkv, att, n_head):
