@@ -33,16 +33,17 @@ def _layernorm(dout, x, params, cache, name, grads):
 
 
 def _gelu(dout, x):
-    # kata 18: the tanh form's derivative, from its input, where
+    # kata 18: the tanh form's derivative, from its input x, where
+    #     t = tanh(u), u = GELU_K * (x + 0.044715 * x**3)
     #     slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_K * (1 + 3 * 0.044715 * x * x)
-    # t = tanh(u) is computed as 2 sigmoid(2u) - 1 (the same number: torch.sigmoid is several
-    # times faster than torch.tanh on a CPU), and the slope is built in place in x2's memory:
-    # this runs on (B, T, 4C) at every training step, where a fresh temporary costs more than
-    # its arithmetic
+    # written for speed, since this runs on (B, T, 4C) at every training step: tanh(u) as
+    # 2 sigmoid(2u) - 1 (the same number; torch.sigmoid is several times faster than torch.tanh
+    # on a CPU), and in place wherever a temporary can be reused (a fresh one of that size costs
+    # more than its arithmetic)
     x2 = x * x
-    t = torch.sigmoid(x2.mul(0.044715).add_(1).mul_(x).mul_(2 * GELU_K)).mul_(2).sub_(1)
-    slope = x2.mul_(3 * 0.044715).add_(1).mul_(x).mul_(0.5 * GELU_K).mul_(1 - t * t)
-    slope += 0.5 * (1 + t)
+    t = x2.mul(0.044715).add_(1).mul_(x).mul_(2 * GELU_K).sigmoid_().mul_(2).sub_(1)
+    slope = x2.mul_(3 * 0.044715).add_(1).mul_(x).mul_(0.5 * GELU_K)  # in x2's memory
+    slope.mul_((t * t).neg_().add_(1)).add_(t, alpha=0.5).add_(0.5)
     return dout * slope
 
 
@@ -54,9 +55,11 @@ def _attention(dy, qkv, att, n_head):
     dy_h = dy.view(B, T, n_head, hs).transpose(1, 2)  # (B, NH, T, hs)
     datt = dy_h @ v.transpose(-2, -1)  # (B, NH, T, T)
     dv = att.transpose(-2, -1) @ dy_h
-    dpreatt = att * (datt - (att * datt).sum(-1, keepdim=True))  # kata 19: 0 where masked
-    dq = dpreatt @ k / math.sqrt(hs)
-    dk = dpreatt.transpose(-2, -1) @ q / math.sqrt(hs)
+    datt -= (att * datt).sum(-1, keepdim=True)  # kata 19, in place (att's temporary aside)
+    dpreatt = datt.mul_(att)  # 0 where masked
+    dscores = dpreatt.div_(math.sqrt(hs))  # preatt = (q @ k.T) / sqrt(hs): the scale, once
+    dq = dscores @ k
+    dk = dscores.transpose(-2, -1) @ q
     return torch.cat([d.transpose(1, 2).reshape(B, T, C) for d in (dq, dk, dv)], dim=2)
 
 
