@@ -192,6 +192,16 @@ def test_gradients_that_turn_to_nan_stop_the_run_as_diverged(reference, splits):
     assert math.isnan(result.val_loss)
 
 
+def test_ctrl_c_during_a_comparison_stops_both_runs_at_the_same_step_and_measures(
+    reference, splits
+):
+    stopped = failing(reference, 31, lambda g: raise_(KeyboardInterrupt()))
+    c = training.compare(stopped, splits, training.TrainConfig(steps=100))
+    assert c.yours.stopped == "interrupted"
+    assert len(c.yours.losses) == len(c.autograd.losses) == 30
+    assert math.isfinite(c.yours.val_loss) and math.isfinite(c.autograd.val_loss)
+
+
 def test_samples_are_names_of_at_most_the_block_size_and_the_seed_decides_them(reference, splits):
     params = training.train(reference, splits, SHORT).params
     names = training.sample(params, 20, seed=1)

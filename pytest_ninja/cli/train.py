@@ -20,19 +20,19 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
-import shutil
 import sys
 import textwrap
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TextIO
 
 from pytest_ninja.cli.commands import Usage, katas_folder
+from pytest_ninja.cli.train_view import ProgressBar, plot_losses, shown, time_left
 from pytest_ninja.core.level import Kata, Level
 from pytest_ninja.levels import BY_ID, LEVELS
+
+__all__ = ["Failure", "ProgressBar", "plot_losses", "shown", "time_left", "train"]
 
 SAMPLES = 20
 INTERRUPTED = 130  # the exit code of a run stopped by Ctrl-C
@@ -85,14 +85,6 @@ def positive_int(text: str) -> int:
     return value
 
 
-def shown(path: Path) -> str:
-    """A path as the learner would type it: relative to here when it is under here."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def _levels_line() -> str:
     return "; ".join(f"{n} {c.level.title} (katas/{c.kata.filename})" for n, c in COURSES.items())
 
@@ -119,8 +111,9 @@ ARGUMENTS = (
     arg(
         "--force",
         action="store_true",
-        help=f"train even if your {KATA.name} fails kata {KATA.number} (or your backward_gpt "
-        "kata 23: it is graded first; a failing one is refused, since it would teach the model "
+        help="train even if your function fails its kata ("
+        + ", ".join(f"{c.kata.name}: kata {c.kata.number}" for c in COURSES.values())
+        + "; it is graded first, and a failing one is refused, since it would teach the model "
         "wrong gradients)",
     ),
     arg(
@@ -144,7 +137,12 @@ ARGUMENTS = (
         help="seed of the init, the batches and the samples (default: level 1's the lecture's "
         "2147483647, level 2's makemore's 3407)",
     ),
-    arg("--device", choices=("cpu", "cuda"), default="cpu", help="where to train (default: cpu)"),
+    arg(
+        "--device",
+        choices=("cpu", "cuda"),
+        default="cpu",
+        help="where to train (default: cpu; level 2 trains on the cpu only)",
+    ),
     arg(
         "--compare",
         action="store_true",
@@ -506,124 +504,3 @@ def read_source(path: Path) -> str:
         return path.read_text("utf-8", errors="replace")
     except OSError:
         return ""
-
-
-def plot_losses(
-    path: Path,
-    curves: dict[str, list[float]],
-    lecture_run: bool,
-    title: str = "the lecture's MLP with a hand-written backward pass",
-) -> str:
-    """Save the loss curves (means over buckets of steps) as a PNG; a line saying what happened."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return (
-            "loss curve: not drawn, matplotlib is not installed (pip install 'pytest-ninja[plot]')"
-        )
-    from pytest_ninja.levels.mlp import training
-
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for label, losses in curves.items():
-        size = max(1, len(losses) // 200)
-        count = len(losses) // size
-        means = [sum(losses[i * size : (i + 1) * size]) / size for i in range(count)]
-        ax.plot([(i + 1) * size for i in range(count)], means, label=label)
-    if lecture_run:
-        ax.axhline(
-            training.LECTURE_TRAIN_LOSS,
-            color="grey",
-            linestyle="--",
-            linewidth=0.8,
-            label="lecture: train 2.07 (calibrated)",
-        )
-    ax.set_xlabel("step")
-    ax.set_ylabel("batch loss (mean over buckets of steps)")
-    ax.set_title(f"pytest-ninja train: {title}")
-    ax.legend()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=100)
-    except OSError as exc:
-        return f"loss curve: not saved ({exc.strerror or exc}: {path})"
-    finally:
-        plt.close(fig)
-    return f"loss curve: {shown(path)}"
-
-
-def time_left(step: int, steps: int, seconds: float) -> str:
-    """`~1m23s left` at the rate so far; "" before there is a rate, and once done."""
-    if step <= 0 or seconds <= 0 or step >= steps:
-        return ""
-    left = math.ceil(seconds * (steps - step) / step)
-    if left < 60:
-        return f"~{left}s left"
-    if left < 3600:
-        return f"~{left // 60}m{left % 60:02d}s left"
-    return f"~{left // 3600}h{left % 3600 // 60:02d}m left"
-
-
-class ProgressBar:
-    """Step, loss, speed and time left: one line redrawn at a terminal, a few plain lines
-    otherwise. At a terminal the bar narrows, or goes, so the line fits the width."""
-
-    def __init__(
-        self,
-        stream: TextIO,
-        label: str = "",
-        tty: bool | None = None,
-        lines: int = 10,
-        interval: float = 0.1,
-        width: int | None = None,
-    ) -> None:
-        self.stream = stream
-        self.label = f"{label} " if label else ""
-        self.tty = stream.isatty() if tty is None else tty
-        self.lines, self.interval = lines, interval
-        self.width = shutil.get_terminal_size().columns if width is None else width
-        self.bar = 20  # characters of the bar at a terminal
-        self.last_draw = -math.inf
-        self.last_step = 0
-        self.drawn = False
-
-    def __call__(self, step: int, steps: int, loss: float, seconds: float) -> None:
-        now = time.monotonic()
-        if self.tty:
-            if step != steps and now - self.last_draw < self.interval:
-                return
-            self.stream.write("\r" + self.line(step, steps, loss, seconds))
-        else:
-            every = max(1, steps // self.lines)
-            same_line = step // every == self.last_step // every and step != steps
-            if step == self.last_step or same_line:
-                return
-            status = self.status(step, steps, loss, seconds)
-            self.stream.write(f"{self.label}step {step:>7,}/{steps:,}  {status}\n")
-        self.stream.flush()
-        self.last_draw, self.last_step, self.drawn = now, step, True
-
-    def line(self, step: int, steps: int, loss: float, seconds: float) -> str:
-        """The terminal's line, padded to clear the last one and short of the last column."""
-        room = max(1, self.width - 1)
-        head = f"{self.label}step {step:>7,}/{steps:,} "
-        status = self.status(step, steps, loss, seconds)
-        fits = room - len(head) - len(status) - 3  # 3: the brackets and a space
-        self.bar = min(self.bar, fits if fits >= 5 else 0)  # narrows once, then stays
-        size = self.bar
-        bar = f"[{'#' * (size * step // steps):<{size}}] " if size else ""
-        return (head + bar + status)[:room].ljust(room)
-
-    @staticmethod
-    def status(step: int, steps: int, loss: float, seconds: float) -> str:
-        rate = step / seconds if seconds > 0 else 0.0
-        left = time_left(step, steps, seconds)
-        return f"loss {loss:.4f}  {rate:,.0f} steps/s" + (f"  {left}" if left else "")
-
-    def close(self) -> None:
-        if self.tty and self.drawn:
-            self.stream.write("\n")
-            self.stream.flush()
-            self.drawn = False
