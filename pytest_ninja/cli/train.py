@@ -1,18 +1,19 @@
 """`pytest-ninja train`: a level's model trained on the learner's own backward pass.
 
 Level 1 (the default) is exercise 4 for real: the lecture's run (n_hidden 200, 200,000 steps)
-with kata 14's `backward_mlp`; `--level 2` trains the small GPT on names.txt (2,000 steps of
-AdamW) with kata 23's `backward_gpt`. A level names its kata (`LEVEL.extras["training_kata"]`)
-and its training module (`extras["training"]`: the loop, the settings and what the report
-says of a run), so this front end is the same for both. The learner's function comes from the
-workspace (`--dir`, default here), or the dojo's own with `--reference`. The learner's is
-graded first, as its kata grades it: a stub or a failing answer is refused before any
-training (`--force` trains on a failing one anyway, and says so). Then the progress bar with
-the time left, the report, sampled names, `--compare` with autograd (with the likely cause
-when the learner's steps are slower: the level's `slower_lines`), the loss-curve PNG. What
-goes wrong on the learner's side becomes a `Failure`: one line first, the detail after, exit
-code 1, no traceback; a usage error (`--reference` with `--dir`, a folder that is not a
-workspace) is a `commands.Usage`, exit code 2.
+with the function of its training kata; `--level 2` trains the small GPT on names.txt (2,000
+steps of AdamW) with the function of its own. A level names its kata
+(`LEVEL.extras["training_kata"]`) and its training module (`extras["training"]`: the loop,
+the settings and what the report says of a run), so this front end is the same for both.
+The learner's function comes from the workspace (`--dir`, default here), or the dojo's own
+with `--reference`. The learner's is graded first, as its kata grades it: a stub or a failing
+answer is refused before any training (`--force` trains on a failing one anyway, and says
+so). Then the progress bar with the time left, the report, sampled names, `--compare` with
+autograd (with the likely cause when the learner's steps are slower: the level's
+`slower_lines`), the loss-curve PNG (the bar and the plot are `train_view`'s). What goes
+wrong on the learner's side becomes a `Failure`: one line first, the detail after, exit code
+1, no traceback; a usage error (`--reference` with `--dir`, a folder that is not a workspace)
+is a `commands.Usage`, exit code 2.
 """
 
 from __future__ import annotations
@@ -92,8 +93,8 @@ def _levels_line() -> str:
 HELP = (
     "exercise 4 for real: train the lecture's model (n_hidden 200, 200,000 steps) with your "
     f"{KATA.name} from the workspace's katas/{KATA.filename}, or with --level 2 the GPT (2,000 "
-    "steps of AdamW) with your backward_gpt, then sample names; Ctrl-C stops early and still "
-    "reports"
+    f"steps of AdamW) with your {COURSES[2].kata.name}, then sample names; Ctrl-C stops early "
+    "and still reports"
 )
 ARGUMENTS = (
     arg(

@@ -45,15 +45,15 @@ class BackwardError(Exception):
 
 
 def failed(name: str, exc: BaseException, step: int) -> str:
-    """`backward_gpt failed at step 6: ZeroDivisionError: division by zero`."""
+    """`<name> failed at step 6: ZeroDivisionError: division by zero`."""
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return f"{name} failed at step {step:,}: {text}"
 
 
 def check_gradient(grad, param: torch.Tensor, what: str, param_what: str) -> None:
     """A gradient the learner returned is a tensor of its parameter's shape, and finite; else a
-    `BackwardError` at the first step, naming it as `what` (`backward_gpt's grads['wte']`) and
-    its parameter as `param_what`."""
+    `BackwardError` at the first step, naming it as `what` (the function's name and the
+    gradient's key) and its parameter as `param_what`."""
     if not isinstance(grad, torch.Tensor):
         raise BackwardError(f"{what} is a {type(grad).__name__}, not a tensor", 0)
     if grad.shape != param.shape:
