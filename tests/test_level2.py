@@ -4,7 +4,6 @@ level2.md against autograd, its phases' constructed properties, and its katas gr
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 import torch
@@ -12,7 +11,7 @@ import torch.nn.functional as F
 from helpers import KATAS as KATA_DIR
 from helpers import SOLUTIONS, dojo
 
-from pytest_ninja.core.grading import grade_file, one_thread
+from pytest_ninja.core.grading import grade_file
 from pytest_ninja.core.result import Status
 from pytest_ninja.levels import LEVELS
 from pytest_ninja.levels.gpt import LEVEL, caches, model, phases
@@ -342,17 +341,6 @@ def test_each_solution_passes_every_phase_and_each_stub_is_todo(kata):
     assert all(c.status is Status.PASSED for c in solved.checks.values()), solved.checks
     stub = grade_file(KATA_DIR / kata.filename, kata)
     assert all(c.status is Status.TODO for c in stub.checks.values())
-
-
-def test_a_kata_is_graded_in_milliseconds_once_its_caches_are_built():
-    for kata in LEVEL.katas:
-        grade_file(SOLUTIONS / kata.filename, kata)  # builds every phase's cache
-    with one_thread():
-        started = time.perf_counter()
-        for kata in LEVEL.katas:
-            grade_file(SOLUTIONS / kata.filename, kata)
-        each = (time.perf_counter() - started) / len(LEVEL.katas)
-    assert each < 0.25, f"{each * 1000:.0f} ms a kata"  # ~10 ms here; slack for a busy CI
 
 
 def test_pytest_solutions_grades_every_level_2_check(pytester):
