@@ -21,8 +21,10 @@ PACKAGE = ROOT / "pytest_ninja"
 LEVEL_FOLDERS = tuple(PACKAGE / "levels" / level.name for level in LEVELS)
 LAYERS = ("core", "levels", "loop", "classroom", "cli")
 # One-letter names (`C`, `h`, `n`, `x`) cannot be told from code; `counts`, `weight`, `bias`,
-# `mean` and `targets` are English words too, and `dx` is the core's example of a gradient.
+# `mean` and `targets` are English words too, and `dx` is the core's example of a gradient;
 TOO_COMMON = {"C", "h", "n", "counts", "x", "dx", "weight", "bias", "mean", "targets"}
+# a fused kata's dict inputs are the core's own words for them (`Kata.groups`, `Kata.grads`)
+TOO_COMMON |= {"params", "cache"}
 # Messages that quote a level's name as an example for the learner, by file: the name and why.
 ALLOWED = {
     "cli/commands.py": {

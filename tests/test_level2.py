@@ -13,7 +13,7 @@ from helpers import SOLUTIONS, dojo
 
 from pytest_ninja.core.grading import grade_file
 from pytest_ninja.core.result import Status
-from pytest_ninja.levels import LEVELS
+from pytest_ninja.levels import BY_ID, LEVELS
 from pytest_ninja.levels.gpt import LEVEL, caches, model, phases
 
 GPT_KATAS = pytest.mark.parametrize("kata", LEVEL.katas, ids=lambda k: k.id)
@@ -353,3 +353,13 @@ def test_pytest_solutions_grades_every_level_2_check(pytester):
 def test_level_2_is_registered_after_level_1():
     assert [level.name for level in LEVELS] == ["mlp", "gpt"] and LEVELS[1] is LEVEL
     assert [k.number for k in LEVEL.katas] == list(range(15, 24))
+
+
+def test_a_check_of_a_dict_kata_is_selected_by_its_id_without_dots(pytester):
+    block = BY_ID["22_backward_block"]
+    (pytester.path / block.filename).write_text((SOLUTIONS / block.filename).read_text())
+    one = dojo(pytester, "-v", f"{block.filename}::dln_1_weight")
+    one.assert_outcomes(passed=1)
+    assert f"{block.filename}::dln_1_weight PASSED" in one.stdout.str()
+    layer = dojo(pytester, "-q", "-k", "dmlp_c_fc")
+    layer.assert_outcomes(passed=2)  # mlp.c_fc.weight and mlp.c_fc.bias

@@ -126,13 +126,13 @@ def localise(
     return Region(right_outs, wrong_outs, start, chain[-1], vias)
 
 
-_NUMBERED = re.compile(r"^(d[A-Za-z_]+\.\d+\.)")  # a numbered part's gradients: `dh.1.`
+_NUMBERED = re.compile(r"^(d[A-Za-z_]+\.\d+\.)")  # a numbered part's gradients: `dpart.1.`
 GROUPED = 3  # a numbered part with this many gradients in a list is named once, with a count
 
 
 def _compact(names: tuple[str, ...]) -> list[str]:
     """Names as a list shows them: a numbered part's gradients once with their count
-    (`dh.1.* (12)`), a layer's weight and bias together (`dln_f.weight/bias`)."""
+    (`dpart.1.* (12)`), a layer's weight and bias together (`dlayer.weight/bias`)."""
     parts: dict[str, list[str]] = {}
     for name in names:
         found = _NUMBERED.match(name)

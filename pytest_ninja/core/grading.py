@@ -148,7 +148,7 @@ def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
 
 
 def by_output(answer, kata: Kata) -> dict:
-    """What a kata's function returned, by output (`dx`, `dln_1.weight`): a tensor, a dict of
+    """What a kata's function returned, by output (`dx`, `dlayer.weight`): a tensor, a dict of
     its outputs, grads or `(dx, grads)`; a missing output is absent (todo). A return of the
     wrong form stops the grading with one line for the learner."""
     if kata.grads:
