@@ -299,6 +299,15 @@ def grade_function(
         return _grade(func, kata, path, settings)
 
 
+def answers_by_output(answer, kata: Kata) -> dict:
+    """`by_output`, for a front end showing an answer already graded: {} for an answer of the
+    wrong form, whose grading has said so."""
+    try:
+        return by_output(answer, kata)
+    except _Abort:
+        return {}
+
+
 def graded_problem(kata: Kata, phase: str, settings: Settings = DEFAULTS) -> Problem:
     """The problem a kata is graded on in one phase under these settings: its inputs and
     autograd's answers (a front end shows a wrong answer beside them). The first phase is the
