@@ -127,7 +127,7 @@ def kata_markdown(kata: Kata) -> str:
     return (
         f"## {number} {name}: {kata.title}\n\n"
         f"The backward pass of these forward lines, by hand:\n\n```python\n{reverses}\n```\n\n"
-        "| | name | shape | |\n|---|---|---|---|\n" + "\n".join(_rows(kata, shape_of)) + "\n\n"
+        "| | tensor | shape | |\n|---|---|---|---|\n" + "\n".join(_rows(kata, shape_of)) + "\n\n"
         f"{_keys_table(kata, shape_of)}"
         f"{start if 'loss' in kata.frontier else ''}{_returns(kata)} "
         f"{level.extras['notebook_sizes']}\n\n"

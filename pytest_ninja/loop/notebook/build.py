@@ -59,20 +59,21 @@ def default_path(katas: tuple[Kata, ...] = FIRST) -> str:
 def intro(level: Level, katas: tuple[Kata, ...] = FIRST) -> str:
     """The notebook's first cell: the level's own words, then how the notebook works."""
     example = katas[min(len(katas) // 2 + 1, len(katas) - 1)].number  # one well into it
-    how = HOW.format(example=f"{example:02d}")
-    if len(levels_of(katas)) > 1:
-        how += LEVELS.format(levels=described(katas))
+    how = HOW.format(ex=f"{example:02d}")
+    if len(levels_of(katas)) > 1:  # before where progress lives
+        at = how.index("\n**Where your progress lives.**")
+        how = how[:at] + LEVELS.format(levels=described(katas)) + how[at:]
     return level.extras["notebook_intro"] + "\n" + how
 
 
 LEVELS = """
-**Its levels.** This notebook holds {levels}: each level's katas come under its own heading,
+**Its levels.** This notebook holds {levels}. Each level's katas come under its own heading,
 and the panel shows them level by level.
 """
 
 HOW = """\
-- `%kata_hint` gives a hint for the kata you are on (`%kata_hint {example}` for kata {example});
-  ask again for the next of three levels.
+- `%kata_hint` gives a hint for the kata you are on (`%kata_hint {ex}` for kata {ex}); ask again
+  for the next of three levels.
 - `%kata_status` shows where you stand; a kata's reference solution appears under its verdict,
   folded, once you pass it, never before.
 - `pytest_ninja.check(fn)` grades any function named after a kata, and
