@@ -22,9 +22,12 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pytest_ninja.core.level import Kata
 from pytest_ninja.levels import BY_ID
+
+SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 
 VALUES, SHAPE, DTYPE, TYPE, ERROR = "values", "shape", "dtype", "type", "error"
 NONFINITE = "nonfinite"
@@ -106,6 +109,33 @@ def wrong(
 
 def right(id, kata_id, source):
     return Case(f"right_{id}", kata_id, _src(source))
+
+
+def variant(kata_id: str, *changes: tuple[str, str]) -> str:
+    """The kata's solution with one mistake made in it: each (old, new) replaced once (a
+    fused kata's answer is long; its mistakes are one line each)."""
+    text = (SOLUTIONS / f"{kata_id}.py").read_text()
+    for old, new in changes:
+        assert text.count(old) == 1, f"{kata_id}: {old!r} is not in its solution exactly once"
+        text = text.replace(old, new)
+    return text
+
+
+BLOCK, GPT = "22_backward_block", "23_backward_gpt"
+# kata 22's outputs a mistake reaches, from where it is: everything computed after it
+B_MLP_OUT = ("dmlp.c_proj.weight", "dmlp.c_proj.bias")
+B_MLP = ("dmlp.c_fc.weight", "dmlp.c_fc.bias", "dln_2.weight", "dln_2.bias")
+B_ATTN_OUT = ("dattn.c_proj.weight", "dattn.c_proj.bias")
+B_ATTN = ("dattn.c_attn.weight", "dattn.c_attn.bias", "dln_1.weight", "dln_1.bias", "dx")
+
+
+def _every(outputs) -> dict[str, str]:
+    return dict.fromkeys(outputs, "values")
+
+
+def _gpt_except(*right_ones: str) -> dict[str, str]:
+    """Every output of kata 23 fails by its values but these."""
+    return _every(o for o in BY_ID[GPT].outputs if o not in right_ones)
 
 
 STRESS = "stress"
@@ -1721,6 +1751,203 @@ WRONG: tuple[Case, ...] = (
         phase=STRESS,
         regime=SATURATED,
     ),
+    # ---- 22 backward_block ----
+    wrong(
+        "block_mlp_skip_dropped",
+        BLOCK,
+        variant(BLOCK, ("dx2 = dout + _layernorm(dln_2", "dx2 = _layernorm(dln_2")),
+        _every(B_ATTN_OUT + B_ATTN),
+        mistake="residual-skip-dropped",
+        where="the mistake is between dout and dx2 (ln_2 and the MLP's residual skip)",
+    ),
+    wrong(
+        "block_attention_skip_dropped",
+        BLOCK,
+        variant(BLOCK, ("dx = dx2 + _layernorm(dln_1", "dx = _layernorm(dln_1")),
+        {"dx": VALUES},
+        mistake="residual-skip-dropped",
+        where="the mistake is between dx2 and dx (ln_1 and the attention's residual skip)",
+    ),
+    wrong(
+        "block_gelu_without_its_cubic_term",
+        BLOCK,
+        variant(BLOCK, (" * GELU_K * (1 + 3 * 0.044715 * x * x)", " * GELU_K")),
+        _every(B_MLP + B_ATTN_OUT + B_ATTN),
+        mistake="gelu-without-cubic",
+        where="the mistake is between dmlp.gelu.out and dmlp.c_fc.out (GELU)",
+    ),
+    wrong(
+        "block_heads_merged_in_the_wrong_order",
+        BLOCK,
+        variant(BLOCK, ("d.transpose(1, 2).reshape(B, T, C) for d", "d.reshape(B, T, C) for d")),
+        _every(B_ATTN),
+        mistake="heads-merged-wrong",
+        where="the mistake is between dattn.y and dattn.c_attn.out (kata 20's attention)",
+    ),
+    wrong(
+        "block_attention_without_its_scale",
+        BLOCK,
+        variant(
+            BLOCK,
+            ("dq = dpreatt @ k / math.sqrt(hs)", "dq = dpreatt @ k"),
+            (
+                "dk = dpreatt.transpose(-2, -1) @ q / math.sqrt(hs)",
+                "dk = dpreatt.transpose(-2, -1) @ q",
+            ),
+        ),
+        _every(B_ATTN),
+        mistake="attention-without-scale",
+        where="the mistake is between dattn.y and dattn.c_attn.out (kata 20's attention)",
+    ),
+    wrong(
+        "block_softmax_gradient_into_masked_positions",
+        BLOCK,
+        variant(
+            BLOCK,
+            (
+                "dpreatt = att * (datt - (att * datt).sum(-1, keepdim=True))",
+                "dpreatt = att * datt - (att * datt).sum(-1, keepdim=True)",
+            ),
+        ),
+        _every(B_ATTN),
+        mistake="gradient-into-masked",
+    ),
+    wrong(
+        "block_second_layernorm_without_its_mean_path",
+        BLOCK,
+        variant(
+            BLOCK,
+            (
+                "    return rstd * (g - g.mean(-1, keepdim=True) - xhat",
+                '    mean = g.mean(-1, keepdim=True) if name != "ln_2" else 0  # not in ln_2\n'
+                "    return rstd * (g - mean - xhat",
+            ),
+        ),
+        _every(B_ATTN_OUT + B_ATTN),
+        mistake="mean-path-dropped",
+        where="the mistake is between dout and dx2 (ln_2 and the MLP's residual skip)",
+    ),
+    wrong(
+        "block_first_layernorm_with_bessel",
+        BLOCK,
+        variant(
+            BLOCK,
+            (
+                "xhat * (g * xhat).mean(-1, keepdim=True))",
+                'xhat * (g * xhat).sum(-1, keepdim=True) / (x.shape[-1] - (name == "ln_1")))',
+            ),
+        ),
+        {"dx": VALUES},
+        mistake="bessel-in-layernorm",
+    ),
+    # ---- 23 backward_gpt ----
+    wrong(
+        "gpt_tied_wte_without_the_encoder",
+        GPT,
+        variant(GPT, ("    dwte.index_add_(0, idx.view(-1), dx.view(B * T, -1))\n", "")),
+        {"dwte": VALUES},
+        mistake="tied-wte-one-gradient",
+        where="the mistake is between dlogits and dwte (wte's two uses: the tied output layer "
+        "and the encoder)",
+    ),
+    wrong(
+        "gpt_tied_wte_without_the_output_layer",
+        GPT,
+        variant(
+            GPT,
+            (
+                'dwte = dlogits.flatten(0, 1).T @ cache["ln_f.out"].flatten(0, 1)',
+                'dwte = torch.zeros_like(params["wte"])',
+            ),
+        ),
+        {"dwte": VALUES},
+        mistake="tied-wte-one-gradient",
+    ),
+    wrong(
+        "gpt_ignored_targets_in_the_mean",
+        GPT,
+        variant(GPT, ("dlogits *= valid / valid.sum()", "dlogits *= valid / targets.numel()")),
+        _gpt_except(),
+        mistake="ignored-in-mean",
+        where="every gradient returned is wrong: the mistake is in dlogits (kata 21's "
+        "cross-entropy), the first step",
+    ),
+    wrong(
+        "gpt_first_block_attention_skip_dropped",
+        GPT,
+        variant(
+            GPT,
+            (
+                "return dx2 + _layernorm(dln_1",
+                'return (dx2 if h != "h.0." else 0) + _layernorm(dln_1',
+            ),
+        ),
+        {"dwte": VALUES, "dwpe": VALUES},
+        mistake="residual-skip-dropped",
+        where="the mistake is between dh.0.x2 and dx (ln_1 and the attention's residual skip)",
+    ),
+    wrong(
+        "gpt_final_layernorm_with_bessel",
+        GPT,
+        variant(
+            GPT,
+            (
+                "xhat * (g * xhat).mean(-1, keepdim=True))",
+                'xhat * (g * xhat).sum(-1, keepdim=True) / (x.shape[-1] - (name == "ln_f")))',
+            ),
+        ),
+        _gpt_except("dln_f.weight", "dln_f.bias"),
+        mistake="bessel-in-layernorm",
+        where="the mistake is between dln_f.out and dh.1.out (LayerNorm ln_f)",
+    ),
+    wrong(
+        "gpt_second_block_gelu_one_term",
+        GPT,
+        variant(
+            GPT,
+            (
+                "    return dout * slope",
+                '    return dout * (0.5 * (1 + t) if h == "h.1." else slope)',
+            ),
+            ("def _gelu(dout, x):", "def _gelu(dout, x, h):"),
+            (
+                'dfc = _gelu(dgelu, cache[h + "mlp.c_fc.out"])',
+                'dfc = _gelu(dgelu, cache[h + "mlp.c_fc.out"], h)',
+            ),
+        ),
+        _gpt_except("dln_f.weight", "dln_f.bias", "dh.1.mlp.c_proj.weight", "dh.1.mlp.c_proj.bias"),
+        mistake="gelu-one-term",
+        where="the mistake is between dh.1.mlp.gelu.out and dh.1.mlp.c_fc.out (GELU)",
+    ),
+    wrong(
+        "gpt_repeated_tokens_overwrite",
+        GPT,
+        variant(
+            GPT,
+            (
+                "dwte.index_add_(0, idx.view(-1), dx.view(B * T, -1))",
+                "dwte[idx.view(-1)] += dx.view(B * T, -1)  # a token read twice keeps one",
+            ),
+        ),
+        {"dwte": VALUES},
+        mistake="repeated-rows",
+    ),
+    wrong(
+        "gpt_dwpe_of_T_rows",
+        GPT,
+        variant(
+            GPT,
+            (
+                '    grads["wpe"] = torch.zeros_like(params["wpe"])  # (block, C): rows T.. '
+                "unused\n",
+                "",
+            ),
+            ('grads["wpe"][:T] = dx.sum(0)', 'grads["wpe"] = dx.sum(0)  # (T, C)'),
+        ),
+        {"dwpe": SHAPE},
+        phase=STRESS,
+        mistake="dwpe-of-T-rows",
+    ),
 )
 
 RIGHT: tuple[Case, ...] = (
@@ -2390,6 +2617,48 @@ RIGHT: tuple[Case, ...] = (
             onehot = F.one_hot(torch.where(targets == -1, 0, targets), logits.shape[-1])
             return torch.where(valid, probs - onehot, 0.0) / valid.sum()
         """,
+    ),
+    # ---- 22 backward_block ----
+    right(
+        "block_layernorm_by_its_steps_and_attention_by_einsum",
+        BLOCK,
+        variant(
+            BLOCK,
+            (
+                '    g = dout * params[name + ".weight"]  # the gradient at xhat\n'
+                "    return rstd * (g - g.mean(-1, keepdim=True)"
+                " - xhat * (g * xhat).mean(-1, keepdim=True))",
+                "    C = x.shape[-1]\n"
+                '    dxhat = dout * params[name + ".weight"]\n'
+                '    drstd = (dxhat * (x - cache[name + ".mean"])).sum(-1, keepdim=True)\n'
+                "    dvar = -0.5 * rstd**3 * drstd\n"
+                '    ddiff = dxhat * rstd + 2 * (x - cache[name + ".mean"]) / C * dvar\n'
+                "    return ddiff - ddiff.mean(-1, keepdim=True)",
+            ),
+            (
+                "datt = dy_h @ v.transpose(-2, -1)",
+                'datt = torch.einsum("bhtd,bhsd->bhts", dy_h, v)',
+            ),
+        ),
+    ),
+    # ---- 23 backward_gpt ----
+    right(
+        "gpt_wte_summed_once_and_dwpe_padded",
+        GPT,
+        variant(
+            GPT,
+            ("    dwte.index_add_(0, idx.view(-1), dx.view(B * T, -1))\n", ""),
+            (
+                '    grads["wte"] = dwte\n',
+                "    onehot = F.one_hot(idx.view(-1), V).to(dx.dtype)  # (B*T, V)\n"
+                '    grads["wte"] = dwte + onehot.T @ dx.view(B * T, -1)\n',
+            ),
+            (
+                'grads["wpe"] = torch.zeros_like(params["wpe"])  # (block, C): rows T.. unused\n'
+                '    grads["wpe"][:T] = dx.sum(0)',
+                'grads["wpe"] = F.pad(dx.sum(0), (0, 0, 0, params["wpe"].shape[0] - T))',
+            ),
+        ),
     ),
 )
 

@@ -316,3 +316,18 @@ def test_the_progress_bar_prints_a_few_plain_lines_elsewhere():
     lines = stream.getvalue().splitlines()
     assert len(lines) == 10 and "\r" not in stream.getvalue()
     assert lines[0] == "step  20,000/200,000  loss 2.1000  2,500 steps/s  ~1m12s left"
+
+
+def test_a_reader_that_closes_the_pipe_early_gets_no_traceback(tmp_path):
+    """`pytest-ninja hint 22 --level 3 | head -1`: what the reader no longer wants is dropped
+    quietly (here the reader is gone before the first line)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    command = [sys.executable, "-m", "pytest_ninja.cli", "hint", "22", "--level", "3"]
+    try:
+        done = subprocess.run(
+            command, stdout=write_end, stderr=subprocess.PIPE, cwd=tmp_path, timeout=60
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr

@@ -406,3 +406,28 @@ def test_a_kata_that_changes_torch_while_it_runs_is_refused_by_the_worker(tmp_pa
     worker.load(TANH, a_kata(tmp_path, source), 10)
     with pytest.raises(isolation.Described, match="while it ran, it changed torch.Tensor.detach"):
         isolation.RemoteFunction(worker, TANH)(**tanh_inputs())
+
+
+def test_a_kata_of_dicts_is_graded_through_the_worker_key_by_key(tmp_path, worker):
+    from pytest_ninja.core.grading import grade_function
+    from pytest_ninja.core.result import Status
+
+    block = BY_ID["22_backward_block"]
+    folder = tmp_path / "katas"
+    path = folder / block.filename
+    path.write_text((SOLUTIONS / block.filename).read_text())
+    assert worker.load(block, path, 10) is None
+    result = grade_function(isolation.RemoteFunction(worker, block), block)
+    assert {c.status for c in result.checks.values()} == {Status.PASSED}
+    assert len(result.checks) == len(block.outputs) == 13
+    # a write into one tensor of a dict input is seen across the process boundary
+    source = (
+        (SOLUTIONS / block.filename)
+        .read_text()
+        .replace("    grads = {}\n", '    grads = {}\n    cache["x2"].mul_(2)\n', 1)
+    )
+    path.write_text(source)
+    assert worker.load(block, path, 10) is None
+    result = grade_function(isolation.RemoteFunction(worker, block), block)
+    lines = {c.message.splitlines()[0] for c in result.checks.values()}
+    assert len(lines) == 1 and "changed its input `cache['x2']` in place" in lines.pop()

@@ -29,7 +29,7 @@ import torch
 from mistakes_table import CASES, ERROR, NONFINITE, RIGHT, VALUES, WRONG, Case
 
 from pytest_ninja.core.compare import compare
-from pytest_ninja.core.grading import one_thread
+from pytest_ninja.core.grading import by_output, one_thread
 from pytest_ninja.core.level import Level, level_of
 from pytest_ninja.core.loading import load_function
 from pytest_ninja.levels import LEVELS
@@ -133,9 +133,7 @@ def ratios(tmp_path_factory) -> dict[str, dict[str, list[Ratio]]]:
 def _measured(case: Case, function, problem, seed: int | None) -> list[Ratio]:
     """The case's Ratio for each output it is measured on, in one run."""
     with torch.no_grad():
-        answer = function(**problem.fresh_inputs())
-    if not isinstance(answer, dict):
-        answer = {case.kata.outputs[0]: answer}
+        answer = by_output(function(**problem.fresh_inputs()), case.kata)
     found = []
     for out in (*case.must_pass(), *numeric_mistakes(case)):
         c = compare(out, answer.get(out), problem.expected[out], problem.scale[out])

@@ -147,7 +147,7 @@ def test_the_plugin_fails_every_wrong_answer_and_passes_every_alternative_in_one
     for case in CASES:
         verdicts = {}
         for out in case.kata.outputs:
-            node = f"{case.id}/{case.filename}::{out}"
+            node = f"{case.id}/{case.filename}::{case.kata.check_id(out)}"
             if node not in shown:
                 continue
             report = reports.by_node.get(node)
@@ -211,6 +211,29 @@ NEW_RULES_AND_BATCHES = (
     "wrong_mlp_bessel_as_n_plus_1_over_n",
     "wrong_mlp_softmax_without_the_max",
 )
+
+
+# the mistakes the level-2 issue names, each in the table under its kind
+LEVEL_2_NAMED = (
+    "attention-without-scale",
+    "heads-merged-wrong",
+    "mean-path-dropped",
+    "variance-path-dropped",
+    "bessel-in-layernorm",
+    "gradient-into-masked",
+    "dwpe-of-T-rows",
+    "tied-wte-one-gradient",
+    "ignored-in-mean",
+    "residual-skip-dropped",
+)
+
+
+def test_level_2s_table_names_at_least_25_mistakes_and_every_one_its_issue_asks_for():
+    kinds = {c.mistake for c in WRONG if c.kata.level == 2 and c.mistake}
+    assert len(kinds) >= 25, sorted(kinds)
+    assert set(LEVEL_2_NAMED) <= kinds, set(LEVEL_2_NAMED) - kinds
+    fused = {c.mistake for c in WRONG if c.kata.number in (22, 23)}
+    assert {"residual-skip-dropped", "tied-wte-one-gradient"} <= fused
 
 
 def test_the_table_holds_the_mistakes_the_new_rules_and_batches_name():

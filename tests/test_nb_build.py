@@ -1,9 +1,13 @@
-"""The dojo notebook as written from the catalogue, and `pytest-ninja notebook`'s pair."""
+"""The dojo notebook as written from the catalogue, and `pytest-ninja notebook`'s pair: the
+lecture's level by default, `--level 2`'s, and one notebook of both levels."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import re
 
 import nbformat
 import pytest
@@ -12,7 +16,11 @@ from helpers import KATAS as STUBS
 from pytest_ninja.cli import commands
 from pytest_ninja.cli.commands import Usage
 from pytest_ninja.core.loading import function_source
+from pytest_ninja.levels import BY_ID, of_levels
 from pytest_ninja.levels import FIRST as KATAS  # the lecture's level
+from pytest_ninja.levels.gpt import LEVEL as gpt_level
+from pytest_ninja.levels.gpt import hints as gpt_hints
+from pytest_ninja.levels.gpt import notebook as gpt_notebook
 from pytest_ninja.levels.mlp import LEVEL, hints
 from pytest_ninja.loop.notebook import build as nb_build
 
@@ -139,3 +147,145 @@ def test_the_command_refuses_what_is_not_a_notebooks_path(tmp_path, name, messag
     (tmp_path / "d.ipynb").mkdir()
     with pytest.raises(Usage, match=message):
         run(tmp_path, str(tmp_path / name))
+
+
+# -- level 2, and a notebook of both levels ------------------------------------------------
+
+SECOND = of_levels([2])
+BLOCK, GPT = BY_ID["22_backward_block"], BY_ID["23_backward_gpt"]
+
+
+def written_level(tmp_path, level: str, *args: str) -> tuple[nbformat.NotebookNode, str]:
+    """The notebook `pytest-ninja notebook --level LEVEL` writes where it is run, and what it
+    says."""
+    out = io.StringIO()
+    with contextlib.chdir(tmp_path), contextlib.redirect_stdout(out):
+        assert run(tmp_path, "--level", level, *args) == 0
+    (path,) = tmp_path.glob("*.ipynb")
+    return nbformat.read(path, as_version=4), path.name + "\n" + out.getvalue()
+
+
+def test_level_2s_notebook_has_its_own_name_katas_intro_and_closing(tmp_path):
+    nb, said = written_level(tmp_path, "2")
+    nbformat.validate(nb)
+    assert said.splitlines()[:2] == [
+        "dojo-gpt.ipynb",
+        "pytest-ninja: wrote dojo-gpt.ipynb: 9 katas, each graded in its own cell",
+    ]
+    assert "pytest-ninja notebook --level 1" in said  # the other level, when ready
+    ids = [c.id for c in nb.cells]
+    assert ids[2:] == [
+        *(f"{part}-{k.number:02d}" for k in SECOND for part in ("about", "kata")),
+        "standing",
+        "status",
+    ]
+    intro = nb.cells[0].source
+    assert intro.startswith(gpt_notebook.INTRO) and gpt_hints.VIDEO in intro
+    assert "`katas/.ninja-progress.json`" in intro and "`/content` vanish" in intro
+    assert "`%kata_hint 20` for kata 20" in intro  # a kata of its own, not level 1's 09
+    assert nb.cells[-2].source == gpt_notebook.CLOSING
+    assert "makemore" not in "".join(c.source for c in nb.cells)
+
+
+def test_the_setup_cell_declares_the_notebooks_levels_after_loading_the_dojo(tmp_path):
+    for level, declared in (("2", "%kata_levels 2"), ("1,2", "%kata_levels 1,2")):
+        (tmp_path / level).mkdir()
+        nb, _ = written_level(tmp_path / level, level)
+        lines = nb.cells[1].source.splitlines()
+        assert lines.index(declared) == lines.index("%load_ext pytest_ninja") + 1
+    assert "%kata_levels 1" in written(tmp_path).cells[1].source.splitlines()
+
+
+@pytest.mark.parametrize("kata", SECOND, ids=lambda k: k.id)
+def test_each_level_2_kata_cell_holds_its_stub_and_is_introduced_by_its_table(tmp_path, kata):
+    nb, _ = written_level(tmp_path, "2")
+    code = next(c for c in nb.cells if c.id == f"kata-{kata.number:02d}").source
+    assert (
+        code
+        == f"%%kata {kata.number:02d}\n"
+        + "\n".join(function_source(STUBS / kata.filename, kata.name))
+        + "\n"
+    )
+    text = next(c for c in nb.cells if c.id == f"about-{kata.number:02d}").source
+    for line in kata.reverses:
+        assert line in text
+    returned = (*kata.leading, "grads") if kata.grads else kata.outputs
+    for name in (*kata.inputs, *returned):
+        assert f"| `{name}` |" in text
+    for _, note in kata.notes:
+        assert note.rstrip(":") in text
+    assert f"`%kata_hint {kata.number}`" in text
+    hints = gpt_level.hints
+    if kata.id in gpt_hints.HINTS:  # the level's chapters for it, once it has hints
+        for start in hints.chapter_starts(kata.id):
+            assert f"]({hints.chapter_url(kata.id, start)})" in text
+
+
+def stub_keys(kata) -> set[tuple[str, str]]:
+    """The keys and shapes the stub's docstring lists under its dict inputs."""
+    text = (STUBS / kata.filename).read_text()
+    return set(re.findall(r"^ {12}(\S+) +(\(.*\))$", text, flags=re.M))
+
+
+def notebook_keys(text: str) -> set[tuple[str, str]]:
+    """The keys and shapes of the markdown's keys table: a pair of columns per dict input."""
+    table = text.split("| `params` key |", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
+    pairs = set()
+    for row in table:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        pairs |= {(cells[i].strip("`"), cells[i + 1]) for i in range(0, len(cells), 2)}
+    return {pair for pair in pairs if pair[0]}
+
+
+@pytest.mark.parametrize("kata", [BLOCK, GPT], ids=lambda k: k.id)
+def test_a_dict_inputs_keys_and_shapes_are_listed_as_the_stub_lists_them(tmp_path, kata):
+    nb, _ = written_level(tmp_path, "2")
+    text = next(c for c in nb.cells if c.id == f"about-{kata.number:02d}").source
+    assert "| `params` key | shape | `cache` key | shape |" in text
+    assert notebook_keys(text) == stub_keys(kata) and len(stub_keys(kata)) > 20
+    # the gradients of a grads dict are not rows of their own: `grads` is one
+    assert "| `dln_1.weight` |" not in text and "| returns | `grads` | dict |" in text
+
+
+def test_what_a_grads_kata_returns_is_said_as_the_stub_says_it(tmp_path):
+    nb, _ = written_level(tmp_path, "2")
+    about = {c.id: c.source for c in nb.cells}
+    assert (
+        "Return `(dx, grads)`: `dx` of `x`'s shape, and `grads` a dict with the keys of "
+        "`params`, each the gradient of that parameter, of its shape." in about["about-22"]
+    )
+    assert "Return `grads`: a dict with the keys of `params`" in about["about-23"]
+    assert "a missing key is reported as todo, an unknown key is an error" in about["about-23"]
+    assert "It starts at the loss itself" in about["about-23"]
+
+
+def test_a_notebook_of_both_levels_gives_each_its_section(tmp_path):
+    nb, said = written_level(tmp_path, "1,2")
+    nbformat.validate(nb)
+    assert said.startswith("dojo-mlp-gpt.ipynb\n") and "23 katas" in said
+    ids = [c.id for c in nb.cells]
+    assert len(ids) == len(set(ids))
+    at = ids.index
+    assert at("kata-14") < at("standing-1") < at("status-1") < at("intro-2") < at("about-15")
+    assert ids[-2:] == ["standing", "status"]
+    cells = {c.id: c.source for c in nb.cells}
+    assert cells["intro"].startswith(LEVEL.extras["notebook_intro"])
+    assert cells["intro-2"] == gpt_notebook.INTRO
+    assert cells["standing-1"] == LEVEL.extras["notebook_closing"]
+    assert cells["standing"] == gpt_notebook.CLOSING
+    assert (
+        "This notebook holds level 1, the lecture's MLP (katas 01 to 14); level 2, a "
+        "character-level GPT (katas 15 to 23)" in " ".join(cells["intro"].split())
+    )
+
+
+def test_the_default_names_and_a_level_that_is_not_there(tmp_path):
+    assert nb_build.default_path(KATAS) == "dojo.ipynb"
+    assert nb_build.default_path(SECOND) == "dojo-gpt.ipynb"
+    with pytest.raises(Usage, match=r"^--level: there is no level 3: the levels are 1 \("):
+        run(tmp_path, "--level", "3")
+    with pytest.raises(Usage, match=r"^--level: 'gpt' is not a level number"):
+        run(tmp_path, "--level", "gpt")
+    parser = argparse.ArgumentParser()
+    commands.notebook_arguments(parser)
+    assert "--level2:dojo-gpt.ipynb" in "".join(parser.format_help().split())

@@ -1,5 +1,6 @@
 """The dojo notebook run in a real kernel (ipykernel, through nbclient), as a learner runs it:
-its stubs, every kata answered with its solution, one typical mistake and the hints.
+its stubs, every kata answered with its solution, one typical mistake and the hints; and level
+2's notebook, every kata answered with its solution's file (katas 22 and 23 with their helpers).
 
 One kernel run per scenario (module-scoped fixtures), each in a working directory of its own;
 the dojo is importable here, so the set-up cell must install nothing (the tests run offline).
@@ -17,13 +18,14 @@ from nbclient import NotebookClient
 
 from pytest_ninja.core.loading import function_source
 from pytest_ninja.levels import FIRST as KATAS  # the lecture's level
+from pytest_ninja.levels import of_levels
 from pytest_ninja.loop.notebook import build as nb_build
 
 TIMEOUT = 120  # seconds a cell may take; each run takes a few
 
 
-def generated(where) -> nbformat.NotebookNode:
-    nb_build.write_notebook(where / "dojo.ipynb")
+def generated(where, katas=KATAS) -> nbformat.NotebookNode:
+    nb_build.write_notebook(where / "dojo.ipynb", katas=katas)
     return nbformat.read(where / "dojo.ipynb", as_version=4)
 
 
@@ -228,3 +230,42 @@ def test_hints_come_level_by_level_and_follow_the_kata_you_are_on(mistaken):
     assert text_of(cell_of(nb, "hint-09-again")).startswith("hint 2/3 for 09 backward_bn_stats")
     assert text_of(cell_of(nb, "hint-bare")).startswith("hint 1/3 for 12 backward_cross_entropy")
     no_errors(nb)
+
+
+SECOND = of_levels([2])
+
+
+@pytest.fixture(scope="module")
+def second(tmp_path_factory):
+    """Level 2's notebook, every kata cell answered with its solution's whole file."""
+    where = tmp_path_factory.mktemp("second")
+    nb = generated(where, SECOND)
+    for kata in SECOND:
+        answer = (SOLUTIONS / kata.filename).read_text()
+        kata_cell(nb, kata).source = f"%%kata {kata.number:02d}\n{answer}"
+    return execute(nb, where), where
+
+
+def test_level_2s_notebook_declares_its_level_and_passes_every_kata_and_key(second):
+    nb, where = second
+    no_errors(nb)
+    setup = text_of(cell_of(nb, "setup")).splitlines()
+    assert setup[-1] == "this notebook: level 2, a character-level GPT (katas 15 to 23)"
+    for kata in SECOND:
+        number, name = kata.id.split("_", 1)
+        total = len(kata.outputs)
+        assert text_of(kata_cell(nb, kata)).startswith(
+            f"{number} {name}: passed, {total}/{total} checks pass"
+        )
+    status = text_of(cell_of(nb, "status"))
+    assert status.startswith("dojo: 9/9 katas, 53/53 checks  [" + "#" * 30 + "]")
+    assert "every kata passed" in status and "\n  01 " not in status
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_ninja.cli", "status"],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "9/9 katas, 53/53 checks" in done.stdout and "backward_loss" not in done.stdout

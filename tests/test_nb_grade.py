@@ -1,5 +1,6 @@
 """Grading in a notebook, in process: a `%%kata` cell's source, `check(fn)`, the verdict shown
-as text and HTML, the picture of a wrong gradient, the progress file, the kernel left as found.
+as text and HTML, the picture of a wrong gradient, the progress file, the kernel left as found;
+level 2's katas 22 and 23 (dict inputs, a grads dict) and a panel of the notebook's levels.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pytest_ninja.core.loading import function_source
 from pytest_ninja.core.result import Status
 from pytest_ninja.levels import BY_ID, KATAS
 from pytest_ninja.loop.notebook import grade as nb_grade
+from pytest_ninja.loop.notebook import scope as nb_scope
 from pytest_ninja.loop.progress import Progress
 
 TANH = BY_ID["07_backward_tanh"]
@@ -30,6 +32,7 @@ def notebook_dir(tmp_path, monkeypatch):
     """Each test in a working directory of its own, as a notebook's, in a session of its own."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(nb_grade, "_SESSION", Progress())
+    monkeypatch.setattr(nb_scope, "_DECLARED", {})  # a kernel that declared no level yet
     return tmp_path
 
 
@@ -332,3 +335,121 @@ def test_a_cell_that_changes_torch_is_refused_and_torch_is_put_back():
     assert torch.Tensor.abs is abs_
     # what the learner's other cells do to torch is theirs: only a graded cell is watched
     assert cell(solution(TANH)).status is Status.PASSED
+
+
+# -- level 2: katas 22 and 23, and the panel of the notebook's own levels ------------------
+
+BLOCK, GPT = BY_ID["22_backward_block"], BY_ID["23_backward_gpt"]
+RETURN_BLOCK = "    return dx, {key: grads[key] for key in params}  # in params' order\n"
+
+
+def whole(kata) -> str:
+    """The solution's file as a cell: its helpers (katas 22 and 23 chain the ops') and all."""
+    return (SOLUTIONS / kata.filename).read_text()
+
+
+def test_a_level_2_notebooks_panel_shows_level_2_only():
+    nb_scope.declare("2")
+    verdict = cell(whole(BLOCK), BLOCK)
+    assert verdict.status is Status.PASSED
+    assert verdict.lines() == [
+        "22 backward_block: passed, 13/13 checks pass",
+        "all 13 match autograd in both phases: dx and every key of grads",
+    ]
+    lines = verdict.panel.lines()
+    assert lines[0] == "dojo: 1/9 katas, 13/53 checks  [#######.......................]"
+    shown = " ".join(lines[1:3])
+    assert "15 todo" in shown and "22 passed    13/13" in shown and "23 todo      0/28" in shown
+    assert "01 todo" not in "\n".join(lines) and "level 1" not in "\n".join(lines)
+    assert lines[3] == "next: %%kata 15  (15 backward_encoder)"
+    assert nb_grade.status().lines()[0].startswith("dojo: 1/9 katas, 13/53 checks")
+
+
+def test_kata_22s_missing_key_is_todo_and_counted_check_by_check(notebook_dir):
+    nb_scope.declare("2")
+    missing = whole(BLOCK).replace(
+        RETURN_BLOCK, '    del grads["ln_1.bias"]\n    return dx, grads\n'
+    )
+    verdict = cell(missing, BLOCK)
+    assert verdict.status is Status.TODO and verdict.solution == ""
+    assert verdict.lines() == [
+        "22 backward_block: todo, 12/13 checks pass",
+        "12 of 13 match autograd in both phases: all but dln_1.bias",
+        "todo: dln_1.bias is not returned yet",
+    ]
+    assert "22 todo      12/13" in "\n".join(verdict.panel.lines())
+    assert verdict.panel.totals() == (0, 12, 53)
+    checks = saved_progress(notebook_dir)["katas"]["22_backward_block"]["checks"]
+    assert checks["dln_1.bias"] == "todo" and checks["dattn.c_attn.weight"] == "passed"
+    assert len(checks) == 13
+
+
+def test_kata_23s_solution_passes_every_key_and_its_shown_solution_brings_its_helpers():
+    nb_scope.declare("2")
+    verdict = cell(whole(GPT), GPT)
+    assert verdict.lines() == [
+        "23 backward_gpt: passed, 28/28 checks pass",
+        "all 28 match autograd in both phases: every key of grads",
+    ]
+    assert verdict.panel.totals() == (1, 28, 53)
+    # what is shown after the pass is the cell it would take: helpers, constants, `import math`
+    assert "def _block(" in verdict.solution and "GELU_K = " in verdict.solution
+    assert "import math" in verdict.solution and "import torch\n" not in verdict.solution
+    assert cell(verdict.solution, GPT).status is Status.PASSED
+
+
+def test_a_wrong_weight_gradient_in_a_grads_dict_gets_its_picture():
+    doubled = '    grads["attn.c_proj.weight"] = 2 * grads["attn.c_proj.weight"]\n' + RETURN_BLOCK
+    verdict = cell(whole(BLOCK).replace(RETURN_BLOCK, doubled), BLOCK)
+    assert verdict.status is Status.FAILED
+    assert (
+        verdict.lines()[1] == "12 of 13 match autograd in both phases: all but dattn.c_proj.weight"
+    )
+    assert verdict.lines()[2].startswith("dattn.c_proj.weight | exact: False")
+    assert verdict.picture is not None and verdict.picture.name == "dattn.c_proj.weight"
+
+
+CHAINED = """def backward_block(x, params, cache, n_head, dout):
+    p, c, grads = params, cache, {}
+
+    def linear(name, inp, d):  # kata 17's answer, from its own cell
+        g = backward_linear(inp, p[name + ".weight"], p[name + ".bias"], d)
+        grads[name + ".weight"], grads[name + ".bias"] = g["dweight"], g["dbias"]
+        return g["dinp"]
+
+    def layernorm(name, inp, d):  # kata 16's
+        w, b = p[name + ".weight"], p[name + ".bias"]
+        g = backward_layernorm(inp, w, b, c[name + ".mean"], c[name + ".rstd"], d)
+        grads[name + ".weight"], grads[name + ".bias"] = g["dweight"], g["dbias"]
+        return g["dx"]
+
+    d = backward_gelu(c["mlp.c_fc.out"], linear("mlp.c_proj", c["mlp.gelu.out"], dout))
+    dx2 = dout + layernorm("ln_2", c["x2"], linear("mlp.c_fc", c["ln_2.out"], d))
+    d = linear("attn.c_proj", c["attn.y"], dx2)
+    d = backward_attention(c["attn.c_attn.out"], c["attn.att"], n_head, d)
+    return dx2 + layernorm("ln_1", x, linear("attn.c_attn", c["ln_1.out"], d)), grads
+"""
+
+
+def test_kata_22s_cell_may_call_the_answers_of_the_katas_before_it():
+    namespace = {"torch": torch, "F": torch.nn.functional}
+    for kid in ("16_backward_layernorm", "17_backward_linear", "18_backward_gelu"):
+        assert cell(solution(BY_ID[kid]), BY_ID[kid], namespace).status is Status.PASSED
+    attention = BY_ID["20_backward_attention"]
+    assert cell(solution(attention), attention, namespace).status is Status.PASSED
+    assert cell(CHAINED, BLOCK, namespace).status is Status.PASSED
+
+
+def test_a_notebook_of_both_levels_shows_them_level_by_level():
+    nb_scope.declare("1,2")
+    lines = cell(solution(TANH)).panel.lines()
+    assert lines[0].startswith("dojo: 1/23 katas, 1/88 checks")
+    headings = [line for line in lines if line.startswith("  level ")]
+    assert headings == [
+        "  level 1: the lecture's MLP (1/14 katas)",
+        "  level 2: a character-level GPT (0/9 katas)",
+    ]
+    assert lines.index(headings[1]) > next(i for i, ln in enumerate(lines) if "14 todo" in ln)
+    html = nb_grade.status()._repr_html_()
+    assert "level 1: the lecture&#x27;s MLP (1/14 katas)" in html
+    assert "level 2: a character-level GPT (0/9 katas)" in html

@@ -1,5 +1,5 @@
 """The IPython extension's magics, called as IPython calls them: `%%kata`, `%kata_hint`,
-`%kata_status`, and their usage errors (one line, no traceback)."""
+`%kata_status`, `%kata_levels`, and their usage errors (one line, no traceback)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pytest_ninja.core.loading import function_source
 from pytest_ninja.levels import KATAS
 from pytest_ninja.loop.notebook import grade as nb_grade
 from pytest_ninja.loop.notebook import magics as nb_magics
+from pytest_ninja.loop.notebook import scope as nb_scope
 from pytest_ninja.loop.progress import Progress
 
 TANH_SOLUTION = "\n".join(function_source(SOLUTIONS / "07_backward_tanh.py", "backward_tanh"))
@@ -23,6 +24,7 @@ TANH_SOLUTION = "\n".join(function_source(SOLUTIONS / "07_backward_tanh.py", "ba
 def magics(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(nb_grade, "_SESSION", Progress())
+    monkeypatch.setattr(nb_scope, "_DECLARED", {})  # a fresh kernel
     shell = SimpleNamespace(user_ns={"torch": torch})
     return nb_magics.DojoMagics(shell=shell)
 
@@ -114,3 +116,52 @@ def test_on_colabs_content_it_warns_that_progress_vanishes(tmp_path, monkeypatch
     (tmp_path / "drive").mkdir()
     monkeypatch.chdir(tmp_path / "drive")
     assert "vanishes" not in nb_magics.where_progress_goes()
+
+
+def test_a_level_2_notebook_grades_kata_22_and_23_and_shows_its_own_katas(magics, capsys):
+    magics.kata_levels("2")  # the set-up cell's line
+    assert capsys.readouterr().out == (
+        "this notebook: level 2, a character-level GPT (katas 15 to 23)\n"
+    )
+    magics.kata("22", (SOLUTIONS / "22_backward_block.py").read_text())
+    out = capsys.readouterr().out
+    assert "22 backward_block: passed, 13/13 checks pass" in out
+    assert "dojo: 1/9 katas, 13/53 checks" in out and "next: %%kata 15" in out
+    magics.kata("23", (SOLUTIONS / "23_backward_gpt.py").read_text())
+    assert "23 backward_gpt: passed, 28/28 checks pass" in capsys.readouterr().out
+    magics.kata_status("")
+    assert capsys.readouterr().out.startswith("dojo: 2/9 katas, 41/53 checks")
+    magics.kata_hint("")  # the kata one is on, among the notebook's
+    assert capsys.readouterr().out.startswith("hint 1/3 for 15 backward_encoder")
+
+
+def test_a_restarted_kernel_holds_the_lecture_level_until_its_setup_cell_runs(magics, capsys):
+    magics.kata_levels("1,2")
+    magics.kata_levels("")
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "this notebook: level 1, the lecture's MLP (katas 01 to 14); "
+        "level 2, a character-level GPT (katas 15 to 23)"
+    )
+    nb_scope._DECLARED.clear()  # a restart: the extension's state is gone
+    magics.kata_status("")
+    assert capsys.readouterr().out.startswith("dojo: 0/14 katas, 0/35 checks")
+    magics.kata_levels("2")
+    magics.kata_status("")
+    assert capsys.readouterr().out.splitlines()[1].startswith("dojo: 0/9 katas, 0/53 checks")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("3", "%kata_levels: there is no level 3: the levels are 1 (the lecture's MLP), 2 ("),
+        ("two", "%kata_levels: 'two' is not a level number"),
+        ("1 2", "%kata_levels: list the levels in one word, e.g. %kata_levels 1,2"),
+        (",", "%kata_levels: name a level, e.g. 2, or several, e.g. 1,2"),
+    ],
+)
+def test_levels_misnamed_are_a_usage_error_and_change_nothing(magics, line, message):
+    magics.kata_levels("2")
+    with pytest.raises(UsageError) as caught:
+        magics.kata_levels(line)
+    assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
+    assert nb_scope.katas()[0].number == 15

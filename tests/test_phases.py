@@ -93,8 +93,12 @@ def test_every_kata_gets_exactly_its_inputs_in_float32_or_int64():
             for name, value in inputs.items():
                 if kata.shape(name, level.shape_of) == "int":
                     assert type(value) is int, (kata.id, name)
-                else:
-                    assert value.dtype in (torch.float32, torch.int64) and not value.requires_grad
+                    continue
+                tensors = value if kata.group(name) else {name: value}  # a dict's, key by key
+                assert set(tensors) == set(kata.group(name) or (name,)), (kata.id, name)
+                for tensor in tensors.values():
+                    assert tensor.dtype in (torch.float32, torch.int64), (kata.id, name)
+                    assert not tensor.requires_grad, (kata.id, name)
 
 
 SEEDS = (None, *range(20), 2**31 - 1)

@@ -3,11 +3,12 @@ alike by the panel, `next:`, `hint`, `status` and watch mode."""
 
 from __future__ import annotations
 
-from helpers import ROOT, SOLUTIONS, dojo
+from helpers import ROOT, SOLUTIONS, dojo, result_of
 
 from pytest_ninja.cli.main import main
 from pytest_ninja.core.grading import grade_file
-from pytest_ninja.levels import BY_ID, FIRST
+from pytest_ninja.core.result import Status
+from pytest_ninja.levels import BY_ID, FIRST, of_levels
 from pytest_ninja.loop import workspace
 from pytest_ninja.loop.workspace import Kind
 
@@ -75,3 +76,17 @@ def test_a_learner_workspace_reveals_and_a_plain_katas_folder_does_not(tmp_path)
         progress = space.record({result.kata.id: result})
         revealed = space.reveal(result.kata, progress)
         assert (revealed is not None) == (kind is Kind.LEARNER)
+
+
+def test_a_folder_of_no_kata_files_holds_the_levels_its_progress_graded(tmp_path):
+    # a notebook's folder: `katas/` keeps its progress file only
+    folder = tmp_path / "katas"
+    assert workspace.find(folder).katas == FIRST
+    folder.mkdir()
+    (folder / ".ninja-progress.json").write_text("not JSON")
+    assert workspace.find(folder).katas == FIRST  # read, never mended or set aside, here
+    assert (folder / ".ninja-progress.json").read_text() == "not JSON"
+    space = workspace.notebook(tmp_path, of_levels([2]))
+    space.record({"22_backward_block": result_of("22_backward_block", Status.PASSED)})
+    assert workspace.find(folder).katas == of_levels([2])
+    assert workspace.find(folder).kind is Kind.PLAIN

@@ -321,6 +321,19 @@ class Worker:
             pass
 
 
+def _named(answer, first: str, depth: int = 0):
+    """Every value of an answer with a name for it: a dict's by key (`dx`, a grads dict's
+    `ln_1.weight`), a tuple's in turn, a lone tensor as the first output."""
+    if isinstance(answer, dict) and depth < 2:
+        for key, value in answer.items():
+            yield from _named(value, str(key), depth + 1)
+    elif isinstance(answer, tuple | list) and depth < 2:
+        for value in answer:
+            yield from _named(value, first, depth + 1)
+    else:
+        yield first, answer
+
+
 def _copy_back(given, new) -> None:
     """An input the worker's function changed in place, changed here the same way (the
     grader then sees what it would have seen in-process)."""
@@ -367,8 +380,7 @@ class RemoteFunction:
         except wire.WireError as exc:
             self.worker.stop()
             raise WorkerGone(f"its process sent what no function returns ({exc})") from None
-        named = answer if isinstance(answer, dict) else {self.kata.outputs[0]: answer}
-        for name, value in named.items():
+        for name, value in _named(answer, self.kata.outputs[0]):
             if isinstance(value, wire.Refused):
                 raise Described(dense_only(name, value.layout), raised=False)
         return answer

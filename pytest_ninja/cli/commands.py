@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pytest_ninja.core import atomic
 from pytest_ninja.core.level import Kata
-from pytest_ninja.levels import KATAS, find
+from pytest_ninja.levels import KATAS, LEVELS, find, of_level_list
 from pytest_ninja.loop import progress as progress_file
 from pytest_ninja.loop import workspace
 from pytest_ninja.loop.panel import panel_lines
@@ -43,6 +43,14 @@ def katas_named(values: list[str] | str) -> list[Kata]:
         values = [values]
     keys = [k.strip() for v in values for k in v.split(",") if k.strip()]
     return list(dict.fromkeys(kata_named(k) for k in keys))
+
+
+def levels_named(text: str) -> tuple[Kata, ...]:
+    """The katas of the levels `--level` lists (`2`, `1,2`); Usage otherwise."""
+    try:
+        return of_level_list(text)
+    except ValueError as exc:
+        raise Usage(f"--level: {exc}") from None
 
 
 def add_dir(parser: argparse.ArgumentParser) -> None:
@@ -177,17 +185,36 @@ WATCH_HELP = "re-grade a kata the moment its file is saved"
 
 
 NOTEBOOK_HELP = (
-    "write the dojo notebook (dojo.ipynb): every kata in a cell of its own, graded in place "
-    "(Jupyter, Colab)"
+    "write a level's dojo notebook (--level; default 1, dojo.ipynb): every kata in a cell of "
+    "its own, graded in place (Jupyter, Colab)"
 )
 
 
 # -- notebook ------------------------------------------------------------------------------
 
 
+def _notebook_names() -> str:
+    """Each level's default notebook, as the help says it: `dojo.ipynb; --level 2: ...`."""
+    from pytest_ninja.loop.notebook.build import default_path
+
+    names = [default_path(LEVELS[0].katas)]
+    names += [f"--level {lv.number}: {default_path(lv.katas)}" for lv in LEVELS[1:]]
+    both = ",".join(str(lv.number) for lv in LEVELS)
+    names.append(f"--level {both}: {default_path(tuple(k for lv in LEVELS for k in lv.katas))}")
+    return "; ".join(names)
+
+
 def notebook_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "path", nargs="?", default="dojo.ipynb", help="where to write it (default dojo.ipynb)"
+        "path", nargs="?", default=None, help=f"where to write it (default {_notebook_names()})"
+    )
+    parser.add_argument(
+        "--level",
+        default="",
+        metavar="N[,N]",
+        help="the katas of these levels (default 1; "
+        + "; ".join(f"{level.number}: {level.title}" for level in LEVELS)
+        + "); several make one notebook, a section per level",
     )
     parser.add_argument(
         "--install",
@@ -203,23 +230,31 @@ def notebook_arguments(parser: argparse.ArgumentParser) -> None:
 def notebook(args: argparse.Namespace) -> int:
     """Write the notebook; a file already there is kept unless --force (a usage error)."""
     from pytest_ninja.levels import FIRST
-    from pytest_ninja.loop.notebook.build import DEFAULT_PATH, WHEEL, write_notebook
+    from pytest_ninja.loop.notebook.build import WHEEL, default_path, write_notebook
 
-    path = Path(args.path)
+    katas = levels_named(args.level) if args.level else FIRST
+    path = Path(args.path or default_path(katas))
     if path.suffix != ".ipynb":
         raise Usage(f"{path} is not a notebook's name: end it with .ipynb")
     if path.is_dir():
-        raise Usage(f"{path} is a folder: name the notebook, e.g. {path / DEFAULT_PATH}")
+        raise Usage(f"{path} is a folder: name the notebook, e.g. {path / default_path(katas)}")
     if path.exists() and not args.force:
         raise Usage(f"{path} is already there: kept as it is\n  --force overwrites it")
     try:
-        write_notebook(path, args.install)
+        write_notebook(path, args.install, katas)
     except OSError as exc:
         raise Usage(f"cannot write {path}: {exc.strerror or exc}") from None
-    print(f"pytest-ninja: wrote {path}: {len(FIRST)} katas, each graded in its own cell")
+    print(f"pytest-ninja: wrote {path}: {len(katas)} katas, each graded in its own cell")
     print(f"next: jupyter lab {path}, or upload it to Colab")
     source = args.install or f"{WHEEL}: upload it beside the notebook (`pip wheel --no-deps .`)"
     print(f"  where the dojo is missing, its first cell installs it from {source}")
+    held = {k.level for k in katas}
+    for level in LEVELS:
+        if level.number not in held:
+            print(
+                f"level {level.number} ({level.title}) has a notebook too: "
+                f"pytest-ninja notebook --level {level.number}"
+            )
     return 0
 
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pytest_ninja.cli.commands import Usage, katas_named
-from pytest_ninja.levels import FIRST, LEVELS, of_levels
+from pytest_ninja.cli.commands import Usage, katas_named, levels_named
+from pytest_ninja.levels import FIRST, LEVELS
 from pytest_ninja.loop import workspace
 
 HELP = "make a learner's workspace, or a class's student template and grading bundles"
@@ -129,14 +129,7 @@ def _katas(args) -> tuple:
         raise Usage("--katas and --level both choose katas: give one of them")
     if args.katas:
         return tuple(katas_named(args.katas))
-    if not args.level:
-        return FIRST
-    try:
-        numbers = [int(n) for n in args.level.split(",") if n.strip()]
-        return of_levels(numbers)
-    except ValueError as exc:
-        why = str(exc) if "level" in str(exc) else f"{args.level!r} is not a level number"
-        raise Usage(f"--level: {why}") from None
+    return levels_named(args.level) if args.level else FIRST
 
 
 def _student_template(root: Path, assignment, args) -> list[str]:

@@ -18,6 +18,7 @@ Nothing heavy is imported at module level: torch waits until a command needs it,
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -129,6 +130,17 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
         print(f"\npytest-ninja {args.command}: stopped", file=sys.stderr)
         return INTERRUPTED
+    except BrokenPipeError:  # `pytest-ninja hint 09 | head -3`: the reader had enough
+        _quiet_stdout()
+        return 0
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so the flush at exit does not fail again on the pipe
+    its reader closed."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ Plain data over `core.level`'s types: no torch, no level.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pytest_ninja.core.kata import Kata, Step
@@ -125,8 +126,34 @@ def localise(
     return Region(right_outs, wrong_outs, start, chain[-1], vias)
 
 
+_NUMBERED = re.compile(r"^(d[A-Za-z_]+\.\d+\.)")  # a numbered part's gradients: `dpart.1.`
+GROUPED = 3  # a numbered part with this many gradients in a list is named once, with a count
+
+
+def _compact(names: tuple[str, ...]) -> list[str]:
+    """Names as a list shows them: a numbered part's gradients once with their count
+    (`dpart.1.* (12)`), a layer's weight and bias together (`dlayer.weight/bias`)."""
+    parts: dict[str, list[str]] = {}
+    for name in names:
+        found = _NUMBERED.match(name)
+        parts.setdefault(found.group(1) if found else name, []).append(name)
+    flat: list[str] = []
+    for key, members in parts.items():
+        flat += [f"{key}* ({len(members)})"] if len(members) >= GROUPED else members
+    shown: list[str] = []
+    for name in flat:
+        head, _, last = name.rpartition(".")
+        before = shown[-1].rpartition(".") if shown else ("", "", "")
+        if head and "*" not in name and before[0] == head and "/" not in before[2]:
+            shown[-1] = f"{head}.{before[2]}/{last}"
+        else:
+            shown.append(name)
+    return shown
+
+
 def _listed(names: tuple[str, ...]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    shown = _compact(names)
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
 
 
 def _are(names: tuple[str, ...]) -> str:

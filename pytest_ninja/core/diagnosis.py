@@ -311,10 +311,16 @@ def slips(s: Suspect) -> Verdict | None:
     return None
 
 
+def _float64(value):
+    if isinstance(value, torch.Tensor) and value.is_floating_point():
+        return value.double()
+    return value
+
+
 def _slip_fits(s: Suspect, slip) -> frozenset[str]:
     """The outputs a slip makes wrong, when it explains everything the kata returned."""
-    values = {  # float inputs in float64, integer data (token ids, targets) as it is
-        k: v.double() if isinstance(v, torch.Tensor) and v.is_floating_point() else v
+    values = {  # float inputs in float64 (a dict input's too), integer data as it is
+        k: {key: _float64(t) for key, t in v.items()} if isinstance(v, dict) else _float64(v)
         for k, v in s.inputs.items()
     }
     values.update(s.problem.intermediate)

@@ -125,7 +125,7 @@ def _call(
             f"{kata.name} changed its input `{changed[0]}` in place: a backward "
             "pass must not overwrite the forward pass's tensors (work on a .clone())",
         )
-    return _as_dict(answer, kata)
+    return by_output(answer, kata)
 
 
 def _describe(exc: BaseException, path: Path | None) -> str:
@@ -147,7 +147,10 @@ def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
     return a.shape == b.shape and a.dtype == b.dtype and torch.equal(a, b)
 
 
-def _as_dict(answer, kata: Kata) -> dict:
+def by_output(answer, kata: Kata) -> dict:
+    """What a kata's function returned, by output (`dx`, `dlayer.weight`): a tensor, a dict of
+    its outputs, grads or `(dx, grads)`; a missing output is absent (todo). A return of the
+    wrong form stops the grading with one line for the learner."""
     if kata.grads:
         return _with_grads(answer, kata)
     if len(kata.outputs) == 1 and not isinstance(answer, dict):
@@ -294,6 +297,15 @@ def grade_function(
     """Grade a function in both phases, under the settings' time limit and stress seed."""
     with one_thread():
         return _grade(func, kata, path, settings)
+
+
+def answers_by_output(answer, kata: Kata) -> dict:
+    """`by_output`, for a front end showing an answer already graded: {} for an answer of the
+    wrong form, whose grading has said so."""
+    try:
+        return by_output(answer, kata)
+    except _Abort:
+        return {}
 
 
 def graded_problem(kata: Kata, phase: str, settings: Settings = DEFAULTS) -> Problem:

@@ -94,7 +94,8 @@ class Hints:
 
     katas: tuple[Kata, ...]
     texts: dict[str, tuple[str, str, str]]  # kata id -> levels 1, 2, 3
-    examples: dict[str, Example]  # kata id -> the example that ends level 3
+    # kata id -> the example that ends level 3 (none for a kata too big to print: a whole block)
+    examples: dict[str, Example]
     video: str  # the lecture's URL; a chapter is `&t=<start>s` on it
     chapters: dict[int, str]  # start in seconds -> title, in the video's order
     starts: Callable[[Kata], tuple[int, ...]]  # the chapters covering a kata, main one first
@@ -114,7 +115,9 @@ class Hints:
             raise ValueError(f"hint levels go from 1 to {self.levels}, not {level}")
         kid = self.kata(key).id
         words = self.texts[kid][level - 1]
-        return words + "\n" + self.examples[kid].render() if level == self.levels else words
+        if level == self.levels and kid in self.examples:
+            return words + "\n" + self.examples[kid].render()
+        return words
 
     def example(self, key: str) -> Example:
         """The worked example that ends a kata's level-3 hint."""

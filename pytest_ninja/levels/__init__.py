@@ -4,7 +4,8 @@ Level 1 (`levels.mlp`) is the lecture's MLP: its model in atoms and fused, its k
 hints, known mistakes and exercise 4's training. Level 2 (`levels.gpt`) is a small
 character-level GPT, one kata per op. This package gathers them: every kata of
 every level (`KATAS`), found by id, number or name (`find`) or by its file (`kata_for_file`),
-by level (`of_levels`, `FIRST`: the lecture's, the default) or by the files a folder holds
+by level (`of_levels`, or a list a learner types, `of_level_list`; `FIRST`: the lecture's, the
+default) or by the files a folder holds
 (`present_in`), and the folders of their stubs and reference solutions (`bundled`). `names`
 loads the lecture's names.txt, which the levels train on.
 
@@ -37,6 +38,7 @@ __all__ = [
     "find",
     "kata_for_file",
     "level_of",
+    "of_level_list",
     "of_levels",
     "present_in",
     "total_checks",
@@ -68,6 +70,17 @@ def of_levels(numbers) -> tuple[Kata, ...]:
         have = ", ".join(f"{lv.number} ({lv.title})" for lv in LEVELS)
         raise ValueError(f"there is no level {unknown[0]}: the levels are {have}")
     return tuple(k for k in KATAS if k.level in wanted)
+
+
+def of_level_list(text: str) -> tuple[Kata, ...]:
+    """The katas of the levels a learner lists (`2`, `1,2`); ValueError of one line otherwise."""
+    words = [w.strip() for w in text.split(",") if w.strip()]
+    if not words:
+        raise ValueError("name a level, e.g. 2, or several, e.g. 1,2")
+    bad = next((w for w in words if not w.isdigit()), None)
+    if bad is not None:
+        raise ValueError(f"{bad!r} is not a level number")
+    return of_levels(int(w) for w in words)
 
 
 def present_in(folder: Path) -> tuple[Kata, ...]:

@@ -103,7 +103,7 @@ class KataFile(pytest.File):
 
 class KataCheck(pytest.Item):
     """One gradient of one kata, judged in both phases; named by its test id (the output's
-    name without dots: `dln_1_weight` for `dln_1.weight`)."""
+    name without dots: `dlayer_weight` for `dlayer.weight`)."""
 
     @property
     def output(self) -> str:

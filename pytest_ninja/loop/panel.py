@@ -40,7 +40,10 @@ def passed_katas(results: dict[str, KataResult], progress: Progress | None) -> l
     return [r.kata for r in results.values() if view.status(r.kata) is Status.PASSED]
 
 
-def _row(kata: Kata, view: Progress, result: KataResult | None) -> str:
+NAME_WIDTH = 24  # the names' column: level 1's longest fits, a longer one widens it
+
+
+def _row(kata: Kata, view: Progress, result: KataResult | None, width: int = NAME_WIDTH) -> str:
     stored = view.katas.get(kata.id)
     checks = stored.checks if stored else {}
     passed = sum(checks.get(o) is Status.PASSED for o in kata.outputs)
@@ -53,15 +56,16 @@ def _row(kata: Kata, view: Progress, result: KataResult | None) -> str:
     else:
         note = ""
     number, name = kata.id.split("_", 1)
-    return f"  {number} {name:<24} {status:<10} {passed}/{len(kata.outputs)}{note}"
+    return f"  {number} {name:<{width}} {status:<10} {passed}/{len(kata.outputs)}{note}"
 
 
-def _heading(first: Kata, katas: tuple[Kata, ...], view: Progress) -> str:
-    """The line over a level's rows, when a workspace holds more than one level."""
+def level_heading(first: Kata, katas: tuple[Kata, ...], view: Progress) -> str:
+    """The line over a level's rows, when a panel shows more than one level: `level 2: a
+    character-level GPT (3/9 katas)` for the level of `first`, among `katas`."""
     level = level_of(first)
     mine = [k for k in katas if k.level == first.level]
     done = sum(view.status(k) is Status.PASSED for k in mine)
-    return f"  level {level.number}: {level.title} ({done}/{len(mine)} katas)"
+    return f"level {level.number}: {level.title} ({done}/{len(mine)} katas)"
 
 
 def panel_lines(
@@ -78,10 +82,11 @@ def panel_lines(
     view = merged(results, progress)
     lines: list[str] = []
     grouped = len(workspace.levels) > 1
+    width = max([NAME_WIDTH, *(len(k.name) for k in katas)])
     for i, kata in enumerate(katas):
         if grouped and (i == 0 or kata.level != katas[i - 1].level):
-            lines.append(_heading(kata, katas, view))
-        lines.append(_row(kata, view, results.get(kata.id)))
+            lines.append("  " + level_heading(kata, katas, view))
+        lines.append(_row(kata, view, results.get(kata.id), width))
     katas_done = sum(view.status(k) is Status.PASSED for k in katas)
     checks_total = sum(len(k.outputs) for k in katas)
     checks_done = sum(

@@ -11,13 +11,15 @@ and where its progress and solutions live:
 - **repository**: this project's checkout, whose `solutions/` holds every answer already:
   progress is kept, nothing is revealed.
 - **notebook**: the notebook's working folder: progress in `katas/` beside it, solutions shown
-  folded in the notebook itself.
+  folded in the notebook itself; its katas are the levels the notebook holds.
 - **plain**: any other folder named `katas`: progress kept, nothing revealed.
 - **folder**: any other folder of kata files (`solutions/`, `attempts/`): graded and shown,
   nothing written.
 
 An unmarked workspace holds the levels whose kata files are in it (`levels.present_in`): a
-folder of the lecture's katas never shows the next level's as todo.
+folder of the lecture's katas never shows the next level's as todo. A folder of no kata files
+(a notebook's, where only the progress file is) holds the levels its progress has graded, so
+`pytest-ninja status` beside a level-2 notebook shows level 2.
 
 Stubs and solutions come from `levels.bundled`: the package's `pytest_ninja/dojo/` (built into
 the wheel from the repository's `katas/` and `solutions/`), or, in a checkout, those folders.
@@ -34,7 +36,7 @@ from pathlib import Path
 
 from pytest_ninja.core.level import Kata, level_of
 from pytest_ninja.core.result import KataResult
-from pytest_ninja.levels import BY_ID, FIRST, KATAS, bundled, present_in
+from pytest_ninja.levels import BY_ID, FIRST, KATAS, bundled, of_levels, present_in
 from pytest_ninja.loop import progress as progress_file
 from pytest_ninja.loop.progress import Progress
 
@@ -171,13 +173,31 @@ def _marker(root: Path) -> tuple[Kind, tuple[Kata, ...]] | None:
     return kind, tuple(k for k in KATAS if k in katas)
 
 
+def _graded_levels(folder: Path) -> set[int]:
+    """The levels of the katas a folder's progress file has graded, read without mending it."""
+    try:
+        data = json.loads(progress_file.path_for(folder).read_text("utf-8"))
+        graded, _ = progress_file.parse(data)
+    except (OSError, ValueError):
+        return set()
+    return {BY_ID[k].level for k in graded if k in BY_ID}
+
+
+def _held(folder: Path) -> tuple[Kata, ...]:
+    """An unmarked folder's katas: the levels whose files it holds, or, holding none (a
+    notebook's folder), the levels its progress has graded; level 1's when there are none."""
+    if any((folder / k.filename).is_file() for k in KATAS):
+        return present_in(folder)
+    return of_levels(_graded_levels(folder)) or FIRST
+
+
 def find(folder: Path) -> Workspace:
     """The workspace a folder of kata files belongs to."""
     folder = Path(folder)
     marked = _marker(folder.parent)
     if marked is not None and folder.name == WORKSPACE_FOLDER:
         return Workspace(folder, *marked)
-    katas = present_in(folder)  # unmarked: the levels whose files it holds
+    katas = _held(folder)  # unmarked
     if folder.name != WORKSPACE_FOLDER:
         return Workspace(folder, Kind.FOLDER, katas)
     root = folder.parent
@@ -191,9 +211,10 @@ def at(root: Path) -> Workspace:
     return find(Path(root) / WORKSPACE_FOLDER)
 
 
-def notebook(root: Path) -> Workspace:
-    """The workspace of a notebook working in `root`: its progress in `root/katas/`."""
-    return Workspace(Path(root) / WORKSPACE_FOLDER, Kind.NOTEBOOK)
+def notebook(root: Path, katas: tuple[Kata, ...] = FIRST) -> Workspace:
+    """The workspace of a notebook working in `root` and holding `katas`: its progress in
+    `root/katas/`."""
+    return Workspace(Path(root) / WORKSPACE_FOLDER, Kind.NOTEBOOK, katas)
 
 
 def marker_text(kind: Kind, katas: tuple[Kata, ...]) -> str:

@@ -4,7 +4,8 @@
 Pure data, no torch; rendering is the core's (`core.hints`). Level 1 is a nudge, level 2
 names the rule, level 3 is nearly the formula and ends with a worked example small enough to
 check by hand; the tests recompute every number an example shows with autograd. No hint
-holds the complete solution code. LayerNorm's hint links llm.c's notes on its backward pass.
+holds the complete solution code. LayerNorm's hint links llm.c's notes on its backward pass,
+the whole GPT's llm.c's own hand-written backward pass of GPT-2.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pytest_ninja.levels.gpt.katas import KATAS
 
 VIDEO = "https://www.youtube.com/watch?v=kCc8FmEb1nY"
 LAYERNORM_NOTES = "https://github.com/karpathy/llm.c/blob/master/doc/layernorm/layernorm.md"
+LLM_C = "https://github.com/karpathy/llm.c/blob/master/train_gpt2.c"  # GPT-2's backward by hand
 
 # The video's chapters (start in seconds, title) that cover a kata, in the video's order.
 CHAPTERS: dict[int, str] = {
@@ -24,6 +26,7 @@ CHAPTERS: dict[int, str] = {
     3720: "THE CRUX OF THE VIDEO: version 4: self-attention",
     4616: 'note 6: "scaled" self-attention. why divide by sqrt(head_size)',
     5065: "feedforward layers of transformer block",
+    5208: "residual connections",
     5571: "layernorm (and its relationship to our previous batchnorm)",
     6382: "super quick walkthrough of nanoGPT, batched multi-headed self-attention",
 }
@@ -36,6 +39,8 @@ _STARTS: dict[str, tuple[int, ...]] = {
     "19_backward_causal_softmax": (3282, 3720),
     "20_backward_attention": (3720, 4616, 6382),
     "21_backward_cross_entropy_seq": (1331,),
+    "22_backward_block": (5208, 5065),
+    "23_backward_gpt": (6382, 5208),
 }
 
 
@@ -161,9 +166,55 @@ HINTS: dict[str, tuple[str, str, str]] = {
             "divide by N.",
         ),
     ),
+    "22_backward_block": (
+        text(
+            "A block is two branches, each added to the stream it reads: x2 = x + attn(...),",
+            "out = x2 + mlp(...). Go back op by op from dout; every op is a kata you have",
+            "done (16 to 20). And what does a + do to the gradient that reaches it?",
+        ),
+        text(
+            "A + hands its gradient to both of its inputs: dx2 is dout straight through the",
+            "skip plus what comes back through the MLP, and dx is dx2 plus what comes back",
+            "through the attention. Inside a branch, chain the katas: mlp.c_proj (17), GELU",
+            "(18) at mlp.c_fc.out, mlp.c_fc (17), ln_2 (16) with the cache's mean and rstd;",
+            "then attn.c_proj, the attention (20) with the cache's att, attn.c_attn, ln_1.",
+        ),
+        text(
+            "Reuse your functions of katas 16, 17, 18 and 20 as helpers in this file. A linear",
+            "layer's dweight is dout^T @ inp over every (b, t), its dinp dout @ weight. So:",
+            "dgelu from mlp.c_proj, dfc is GELU's slope at mlp.c_fc.out times dgelu, dln_2",
+            "from mlp.c_fc, dx2 is dout plus ln_2's dx; then dy from attn.c_proj, dqkv from",
+            "the attention, dln_1 from attn.c_attn, and dx is dx2 plus ln_1's dx. Each",
+            "parameter's gradient goes into grads under its key in params.",
+        ),
+    ),
+    "23_backward_gpt": (
+        text(
+            "The whole GPT is kata 21, the output layer, a LayerNorm, kata 22 once per block",
+            "and kata 15, chained from the loss back to idx. One parameter is used twice:",
+            "which one, and what does that mean for its gradient?",
+        ),
+        text(
+            "Start at kata 21's dlogits. The output layer is logits = ln_f.out @ wte.T: there",
+            "wte gets dlogits^T @ ln_f.out, and ln_f.out gets dlogits @ wte. Then ln_f (kata",
+            "16), each block from the last to the first (kata 22, its names under h.{i}.),",
+            "and the encoder (kata 15), whose dwte adds to the output layer's, as dC added",
+            "up its uses in level 1. llm.c writes the same pass for GPT-2:",
+            LLM_C,
+        ),
+        text(
+            "dlogits from kata 21; wte's first gradient is dlogits^T @ ln_f.out with B and T",
+            "flattened; ln_f's dx of (dlogits @ wte) comes next; then for i = 1, 0, kata 22",
+            "on block i's input (h.{i-1}.out, or x for the first), its params and cache",
+            "without the h.{i}. prefix, and the gradient so far; its keys go back under",
+            "h.{i}.. Last, the encoder: index_add_ the gradient into wte's at idx, and sum it",
+            "over B into the first T rows of a zero dwpe.",
+        ),
+    ),
 }
 
-# One worked example per kata: at most four numbers a tensor, each checked by autograd.
+# One worked example per kata: at most four numbers a tensor, each checked by autograd; none
+# for katas 22 and 23, whose params and cache are dicts of a whole block: too big to print.
 EXAMPLES: dict[str, Example] = {
     "15_backward_encoder": Example(
         given={

@@ -43,7 +43,7 @@ def _block_steps(h: str, dout: str, dx: str) -> tuple[Step, ...]:
         Step(d + "x2", (dout, d + "ln_2.out"), "ln_2 and the MLP's residual skip"),
         *params("attn.c_proj", d + "x2", "the attention's output projection attn.c_proj"),
         Step(d + "attn.y", (d + "x2",), "the attention's output projection attn.c_proj"),
-        Step(d + "attn.c_attn.out", (d + "attn.y",), "the attention (kata 20)"),
+        Step(d + "attn.c_attn.out", (d + "attn.y",), "kata 20's attention"),
         *params("attn.c_attn", d + "attn.c_attn.out", "the attention's input layer attn.c_attn"),
         Step(d + "ln_1.out", (d + "attn.c_attn.out",), "the attention's input layer attn.c_attn"),
         *params("ln_1", d + "ln_1.out", "LayerNorm ln_1"),
@@ -56,7 +56,7 @@ def _gpt_steps() -> tuple[Step, ...]:
     the last, the encoder."""
     last = f"dh.{N_LAYER - 1}.out"
     steps = [
-        Step("dlogits", (), "the cross-entropy (kata 21)"),
+        Step("dlogits", (), "kata 21's cross-entropy"),
         Step("dln_f.out", ("dlogits",), "the tied output layer logits = ln_f.out @ wte.T"),
         Step("dln_f.weight", ("dln_f.out",), "LayerNorm ln_f"),
         Step("dln_f.bias", ("dln_f.out",), "LayerNorm ln_f"),

@@ -28,6 +28,7 @@ import torch
 from pytest_ninja.core.diagnosis import Strength, Suspect, Verdict, verdict
 from pytest_ninja.core.level import Kata, Slip
 from pytest_ninja.core.problems import Problem
+from pytest_ninja.levels.gpt import fused
 
 # ---- the words, shared by a smaller kata and a larger one that has the same step -------------
 
@@ -376,6 +377,36 @@ SLIPS: dict[str, tuple[Slip, ...]] = {
 }
 
 
+def _attention_scaled(v: dict, scale: float) -> torch.Tensor:
+    """Kata 20's dqkv with dq and dk scaled by `scale` instead of 1/sqrt(hs)."""
+    q, k, vv = _qkv(v)
+    dy_h, att = _heads(v, v["dy"]), v["att"]
+    datt = dy_h @ vv.transpose(-2, -1)
+    dpreatt = att * (datt - (att * datt).sum(-1, keepdim=True))
+    dq, dk = dpreatt @ k * scale, dpreatt.transpose(-2, -1) @ q * scale
+    return _merged(v, dq, dk, att.transpose(-2, -1) @ dy_h)
+
+
+# Mistakes of two steps of kata 20 at once (kata 20's own are `specific`'s): in a fused kata,
+# one wrong attention, so a slip at the attention's place
+WHOLE_ATTENTION = (
+    Slip(
+        "dqkv",
+        "attention-without-scale",
+        ATTENTION_WITHOUT_SCALE,
+        lambda v: _attention_scaled(v, 1.0),
+    ),
+    Slip(
+        "dqkv",
+        "attention-scale-hs",
+        ATTENTION_SCALE_HS,
+        lambda v: _attention_scaled(v, 1 / _sizes(v)[4]),
+    ),
+)
+_OPS = SLIPS | {"20_backward_attention": SLIPS["20_backward_attention"] + WHOLE_ATTENTION}
+SLIPS |= fused.slips_of(_OPS)  # kata 22's and 23's: the ops' at their places, and their own
+
+
 def slips(kata: Kata) -> tuple[Slip, ...]:
     return SLIPS.get(kata.id, ())
 
@@ -451,11 +482,17 @@ def _repeated_tokens(s: Suspect) -> Verdict | None:
     return None
 
 
+def _positions(inputs: dict) -> int | None:
+    """T, the positions used: of the encoder's upstream gradient (kata 15) or of idx (23)."""
+    given = inputs.get("dx", inputs.get("idx"))
+    return None if given is None else given.shape[1]
+
+
 def _unused_positions(s: Suspect) -> Verdict | None:
-    if s.out != "dwpe" or "dx" not in s.inputs:
+    if s.out != "dwpe" or _positions(s.inputs) is None:
         return None
     unused = torch.zeros_like(s.wrong)
-    unused[s.inputs["dx"].shape[1] :] = True
+    unused[_positions(s.inputs) :] = True
     if _only(s, unused):
         return verdict("unused-rows", UNUSED_POSITIONS, Strength.LOCATED)
     return None
@@ -494,8 +531,9 @@ def located(s: Suspect) -> Verdict | None:
 
 def shaped(kata: Kata, out: str, got: tuple[int, ...], problem: Problem) -> Verdict | None:
     """A wrong shape that one known mistake makes."""
-    if out == "dwpe" and "dx" in problem.inputs:
-        T, C = problem.inputs["dx"].shape[1:]
+    T = _positions(problem.inputs)
+    if out == "dwpe" and T is not None:
+        C = problem.expected[out].shape[1]
         if got == (T, C) and problem.expected[out].shape[0] != T:
             return verdict("dwpe-of-T-rows", DWPE_OF_T_ROWS, rows=T)
     return None

@@ -16,12 +16,19 @@ cell: the `%%kata NN` at its top grades it against autograd through the real mod
 phases (the GPT on a batch of names; then the stress phase: other sizes with T below the
 block size, random upstream gradients, and batches where eps, large logits or GELU's tail
 matter), under `torch.no_grad()`.
+
+Katas 22 and 23 chain the ops: a whole transformer block, then the whole GPT from its loss
+back to its embeddings, their parameters and what the forward pass kept in dicts keyed by
+nanoGPT's names, a gradient checked per key. Their cells may call your answers to the katas
+before them (`backward_linear`, `backward_layernorm`, ...: after a restart, run those cells
+first), or helpers of their own written above the kata's function.
 """
 
 CLOSING = """## Where you stand
 
-Every kata, a bar and what next, as the progress file has it. A whole block and the whole GPT
-by hand come next, and then training the GPT on your own backward pass.
+Every kata, a bar and what next, as the progress file has it. Once kata 23 passes, the whole
+GPT's backward pass is yours: every gradient a training step needs, written op by op and
+chained by hand.
 """
 
 SIZES = (

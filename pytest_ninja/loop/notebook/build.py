@@ -1,12 +1,15 @@
-"""The dojo as a notebook, written from the catalogue: `pytest-ninja notebook [PATH]`.
+"""The dojo as a notebook, written from the catalogue: `pytest-ninja notebook [PATH] [--level N]`.
 
-Nothing in it is kept by hand: a first markdown cell (what this is, where progress lives,
-Colab's vanishing /content and Drive), a set-up cell that installs the dojo only where it is
-missing and loads the extension, then per kata a markdown cell (what it reverses, the shapes,
-the lecture's chapter with its link) and a code cell holding the kata's stub function exactly
-as in `katas/NN_*.py`, under `%%kata NN`. The stubs come from the installed dojo
-(`levels.bundled("katas")`), so the notebook always matches the katas `pytest` grades.
-Written as nbformat 4.5 JSON directly (no Jupyter package needed to write it); no torch.
+Nothing in it is kept by hand: a first markdown cell (the level's own words, then what this
+is, where progress lives, Colab's vanishing /content and Drive), a set-up cell that installs
+the dojo only where it is missing, loads the extension and declares the notebook's levels
+(`%kata_levels 2`: see `nb_scope` for why there), then per kata a markdown cell (`nb_about`:
+what it reverses, takes and returns, the lecture's chapter) and a code cell holding the kata's
+stub function exactly as in `katas/NN_*.py`, under `%%kata NN`; each level ends with its
+closing words and the panel. A notebook of several levels gives each after the first its own
+intro. The stubs come from the installed dojo (`levels.bundled("katas")`), so the notebook
+always matches the katas `pytest` grades. Written as nbformat 4.5 JSON directly (no Jupyter
+package needed to write it); no torch.
 """
 
 from __future__ import annotations
@@ -16,14 +19,15 @@ from pathlib import Path
 
 from pytest_ninja import __version__
 from pytest_ninja.core import atomic
-from pytest_ninja.core.hints import timestamp
-from pytest_ninja.core.level import Kata, Level, level_of
+from pytest_ninja.core.level import Kata, Level
 from pytest_ninja.core.loading import function_source
 from pytest_ninja.core.stubs import IMPORTS
 from pytest_ninja.levels import FIRST, bundled
+from pytest_ninja.loop.notebook.about import kata_markdown
+from pytest_ninja.loop.notebook.scope import described, levels_of
 
 HELP = "write the dojo as a Jupyter / Colab notebook, every kata graded in its cell"
-DEFAULT_PATH = "dojo.ipynb"
+DEFAULT_PATH = "dojo.ipynb"  # the lecture's level; another's is named after it: dojo-gpt.ipynb
 WHEEL = f"pytest_ninja-{__version__}-py3-none-any.whl"  # what `pip wheel --no-deps .` builds
 STUB_IMPORTS = tuple(IMPORTS.splitlines())  # the stubs' imports, once, in the set-up cell
 
@@ -44,18 +48,36 @@ def code(cell_id: str, text: str) -> dict:
     return _cell("code", cell_id, text)
 
 
-def intro(level: Level) -> str:
-    """The notebook's first cell: the level's own words, then how the notebook works."""
-    return level.extras["notebook_intro"] + "\n" + HOW
+def default_path(katas: tuple[Kata, ...] = FIRST) -> str:
+    """Where `pytest-ninja notebook` writes these katas' notebook: `dojo.ipynb` for the
+    lecture's level, else named after its levels (`dojo-gpt.ipynb`, `dojo-mlp-gpt.ipynb`)."""
+    if katas == FIRST:
+        return DEFAULT_PATH
+    return "dojo-" + "-".join(level.name for level in levels_of(katas)) + ".ipynb"
 
+
+def intro(level: Level, katas: tuple[Kata, ...] = FIRST) -> str:
+    """The notebook's first cell: the level's own words, then how the notebook works."""
+    example = katas[min(len(katas) // 2 + 1, len(katas) - 1)].number  # one well into it
+    how = HOW.format(ex=f"{example:02d}")
+    if len(levels_of(katas)) > 1:  # before where progress lives
+        at = how.index("\n**Where your progress lives.**")
+        how = how[:at] + LEVELS.format(levels=described(katas)) + how[at:]
+    return level.extras["notebook_intro"] + "\n" + how
+
+
+LEVELS = """
+**Its levels.** This notebook holds {levels}. Each level's katas come under its own heading,
+and the panel shows them level by level.
+"""
 
 HOW = """\
-- `%kata_hint` gives a hint for the kata you are on (`%kata_hint 09` for kata 09); ask again
+- `%kata_hint` gives a hint for the kata you are on (`%kata_hint {ex}` for kata {ex}); ask again
   for the next of three levels.
 - `%kata_status` shows where you stand; a kata's reference solution appears under its verdict,
   folded, once you pass it, never before.
 - `pytest_ninja.check(fn)` grades any function named after a kata, and
-  `from pytest_ninja import cmp` is the lecture's `cmp(name, dt, t)`.
+  `from pytest_ninja import cmp` is the Backprop Ninja lecture's `cmp(name, dt, t)`.
 
 **Where your progress lives.** In `katas/.ninja-progress.json` under the notebook's working
 directory: the file `pytest katas/` keeps, so `pytest-ninja status` there shows it. Your
@@ -89,50 +111,9 @@ if importlib.util.find_spec("pytest_ninja") is None:
 # %cd /content/drive/MyDrive/backprop-dojo
 
 %load_ext pytest_ninja
+%kata_levels {levels}
 {imports}
 """
-
-
-def _chapters(kata: Kata) -> str:
-    hints = level_of(kata).hints
-    return "; ".join(
-        f"[{hints.chapters[s]}, at {timestamp(s)}]({hints.chapter_url(kata.id, s)})"
-        for s in hints.chapter_starts(kata.id)
-    )
-
-
-def kata_markdown(kata: Kata) -> str:
-    level = level_of(kata)
-
-    def shape_of(tensor: str) -> str:  # the kata's own shape first (`Kata.shapes`)
-        return kata.shape(tensor, level.shape_of)
-
-    number, name = kata.id.split("_", 1)
-    reverses = "\n".join(kata.reverses)
-    rows = []
-    for tensor in kata.inputs:
-        role = "takes"
-        note = "the batch size" if tensor == "n" else ""
-        if tensor in kata.upstream:
-            note = f"upstream gradient: d loss / d {tensor[1:]}"
-        rows.append(f"| {role} | `{tensor}` | {shape_of(tensor)} | {note} |")
-    rows += [f"| returns | `{o}` | {shape_of(o)} | d loss / d {o[1:]} |" for o in kata.outputs]
-    if len(kata.outputs) == 1:
-        returns = f"Return `{kata.outputs[0]}`."
-    else:
-        returns = (
-            "Return a dict keyed by these names; fill it one key at a time (a key not written "
-            "yet is reported as todo)."
-        )
-    start = "It starts at the loss itself: there is no upstream gradient to take in. "
-    return (
-        f"## {number} {name}: {kata.title}\n\n"
-        f"The backward pass of these forward lines, by hand:\n\n```python\n{reverses}\n```\n\n"
-        "| | tensor | shape | |\n|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
-        f"{start if 'loss' in kata.frontier else ''}{returns} {level.extras['notebook_sizes']}\n\n"
-        f"In the lecture: {_chapters(kata)}. Stuck? `%kata_hint {number}`, again for the "
-        "next level.\n"
-    )
 
 
 def kata_code(kata: Kata) -> str:
@@ -142,19 +123,28 @@ def kata_code(kata: Kata) -> str:
 
 
 def build(install: str | None = None, katas: tuple[Kata, ...] = FIRST) -> dict:
-    """The notebook as nbformat 4.5 JSON data."""
-    setup = SETUP.format(source=install or WHEEL, imports="\n".join(STUB_IMPORTS))
-    level = level_of(katas[0])
-    cells = [markdown("intro", intro(level)), code("setup", setup)]
-    for kata in katas:
+    """The notebook of these katas (one level's, or several levels', whole) as nbformat 4.5
+    JSON data."""
+    levels = levels_of(katas)
+    setup = SETUP.format(
+        source=install or WHEEL,
+        levels=",".join(str(level.number) for level in levels),
+        imports="\n".join(STUB_IMPORTS),
+    )
+    cells = [markdown("intro", intro(levels[0], katas)), code("setup", setup)]
+    for level in levels:
+        if level is not levels[0]:
+            cells.append(markdown(f"intro-{level.number}", level.extras["notebook_intro"]))
+        for kata in (k for k in katas if k.level == level.number):
+            cells += [
+                markdown(f"about-{kata.number:02d}", kata_markdown(kata)),
+                code(f"kata-{kata.number:02d}", kata_code(kata)),
+            ]
+        end = "" if level is levels[-1] else f"-{level.number}"  # the last is the notebook's
         cells += [
-            markdown(f"about-{kata.number:02d}", kata_markdown(kata)),
-            code(f"kata-{kata.number:02d}", kata_code(kata)),
+            markdown(f"standing{end}", level.extras["notebook_closing"]),
+            code(f"status{end}", "%kata_status\n"),
         ]
-    cells += [
-        markdown("standing", level.extras["notebook_closing"]),
-        code("status", "%kata_status\n"),
-    ]
     return {
         "cells": cells,
         "metadata": {
@@ -166,9 +156,12 @@ def build(install: str | None = None, katas: tuple[Kata, ...] = FIRST) -> dict:
     }
 
 
-def write_notebook(path: Path | str, install: str | None = None) -> Path:
-    """Write the dojo notebook to `path` (replacing it); `install` is the set-up cell's pip
-    source (default: the wheel `pip wheel --no-deps .` builds, uploaded beside it)."""
+def write_notebook(
+    path: Path | str, install: str | None = None, katas: tuple[Kata, ...] = FIRST
+) -> Path:
+    """Write the notebook of these katas to `path` (replacing it); `install` is the set-up
+    cell's pip source (default: the wheel `pip wheel --no-deps .` builds, uploaded beside it)."""
     path = Path(path)
-    atomic.write_text(path, json.dumps(build(install), indent=1, ensure_ascii=False) + "\n")
+    data = build(install, katas)
+    atomic.write_text(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     return path

@@ -7,28 +7,34 @@ limit, in-place writes, diagnosis), in the learner's kernel left as it was found
 2-D gradient. Progress goes where `pytest katas/` keeps it, `katas/.ninja-progress.json` under
 the working directory (`Workspace.record`), so `pytest-ninja status` and `pytest-ninja
 hint` read the same file; a working directory that cannot hold it keeps progress for the
-session only, and says so.
+session only, and says so. The panel shows the notebook's katas (`nb_scope`). The reference
+solution shown after a pass is the code the kata's function needs: with the helpers and
+constants its file defines beside it (katas 22 and 23 chain the ops' backward passes).
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import inspect
 import os
+import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from pytest_ninja.core import integrity
-from pytest_ninja.core.grading import grade_function, graded_problem
+from pytest_ninja.core.grading import answers_by_output, grade_function, graded_problem
 from pytest_ninja.core.level import Kata, level_of
-from pytest_ninja.core.loading import KataLoadError, check_signature, function_source, load_source
+from pytest_ninja.core.loading import KataLoadError, check_signature, load_source
 from pytest_ninja.core.result import KataResult, Status, every_check
 from pytest_ninja.core.settings import DEFAULTS, Settings
 from pytest_ninja.core.static import refusal
+from pytest_ninja.core.stubs import IMPORTS
 from pytest_ninja.levels import KATAS, bundled, find
 from pytest_ninja.loop import workspace
+from pytest_ninja.loop.notebook import scope
 from pytest_ninja.loop.notebook.kernel import as_found
 from pytest_ninja.loop.notebook.picture import wrong_picture
 from pytest_ninja.loop.notebook.view import Panel, Picture, Verdict, cell_name
@@ -45,8 +51,9 @@ def progress_folder() -> Path:
 
 
 def notebook_workspace() -> workspace.Workspace:
-    """The notebook's workspace: `katas/` in the working directory, whatever is there."""
-    return workspace.notebook(Path.cwd())
+    """The notebook's workspace: `katas/` in the working directory, whatever is there, holding
+    the notebook's katas."""
+    return workspace.notebook(Path.cwd(), scope.katas())
 
 
 def kata_named(key: str | int) -> Kata:
@@ -138,9 +145,9 @@ def status() -> Panel:
     """The compact panel as the progress file has it, with nothing graded."""
     folder = progress_folder()
     if not folder.is_dir():
-        return Panel(_SESSION)
+        return Panel(_SESSION, katas=scope.katas())
     progress = notebook_workspace().load_progress() or Progress()
-    return Panel(progress, kept_in=_shown(folder), warning=progress.warning)
+    return Panel(progress, kept_in=_shown(folder), warning=progress.warning, katas=scope.katas())
 
 
 def _digest(source: str) -> str:
@@ -166,8 +173,7 @@ def _picture(result: KataResult, answers: list, settings: Settings) -> Picture |
         index = [p.name for p in level_of(result.kata).phases].index(check.phase)
         if index >= len(answers):
             continue
-        answer = answers[index]
-        got = answer.get(check.output) if isinstance(answer, dict) else answer
+        got = answers_by_output(answers[index], result.kata).get(check.output)
         expected = graded_problem(result.kata, check.phase, settings).expected[check.output]
         png = wrong_picture(check.output, got, expected, comparison.tol, check.phase)
         if png is not None:
@@ -192,17 +198,29 @@ def _record(result: KataResult) -> tuple[Progress, str, str]:
     return progress, _shown(folder), progress.warning
 
 
-def _solution(kata: Kata) -> str:
+def solution_code(kata: Kata) -> str:
+    """The reference solution as a cell would hold it: its file without the docstring and the
+    imports the set-up cell makes, so the helpers and constants the function needs come with
+    it ("" when the solutions are not installed)."""
     try:
-        lines = function_source(bundled("solutions") / kata.filename, kata.name)
-    except FileNotFoundError:
+        text = (bundled("solutions") / kata.filename).read_text("utf-8")
+    except OSError:  # not installed with the package
         return ""
-    return "\n".join(lines)
+    lines = text.splitlines()
+    tree = ast.parse(text)
+    made = set(IMPORTS.splitlines())
+    drop: set[int] = set()
+    for i, node in enumerate(tree.body):
+        docstring = i == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        if docstring or ast.get_source_segment(text, node) in made:
+            drop.update(range(node.lineno - 1, node.end_lineno))
+    kept = "\n".join(line for i, line in enumerate(lines) if i not in drop)
+    return re.sub(r"\n{3,}", "\n\n\n", kept).strip("\n")
 
 
 def _verdict(result: KataResult, digest: str = "", picture: Picture | None = None) -> Verdict:
     result = replace(result, digest=digest)
     progress, kept_in, warning = _record(result)
-    solution = _solution(result.kata) if result.status is Status.PASSED else ""
-    panel = Panel(progress, result, kept_in, warning)
+    solution = solution_code(result.kata) if result.status is Status.PASSED else ""
+    panel = Panel(progress, result, kept_in, warning, scope.katas())
     return Verdict(result, panel, solution, picture)

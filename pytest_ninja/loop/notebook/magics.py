@@ -3,6 +3,7 @@
     %%kata 07 [--timeout SECONDS]   defines the cell's function in the notebook and grades it
     %kata_hint [07] [--level N]     the next hint (for the kata you are on, without a kata)
     %kata_status                    the panel: every kata, a bar, what next
+    %kata_levels [2 | 1,2]          the levels this notebook holds (its set-up cell says them)
 
 A magic's own mistakes (a kata that does not exist, a bad option) are IPython usage errors:
 one line, no traceback. What the learner's code does is the verdict's business.
@@ -17,6 +18,7 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.display import display
 
 from pytest_ninja.core.level import Kata
+from pytest_ninja.loop.notebook import scope
 from pytest_ninja.loop.notebook.grade import (
     TIME_LIMIT,
     grade_cell,
@@ -118,6 +120,20 @@ class DojoMagics(Magics):
         if line.strip():
             raise UsageError("%kata_status takes nothing")
         display(status())
+
+    @line_magic
+    def kata_levels(self, line: str) -> None:
+        """The levels this notebook holds, for its panel and hints: `%kata_levels 2`,
+        `%kata_levels 1,2`; without a level, the ones it holds."""
+        words = line.split()
+        if len(words) > 1:
+            raise UsageError("%kata_levels: list the levels in one word, e.g. %kata_levels 1,2")
+        if words:
+            try:
+                scope.declare(words[0])
+            except ValueError as exc:
+                raise UsageError(f"%kata_levels: {exc}") from None
+        print(f"this notebook: {scope.described()}")
 
 
 def where_progress_goes() -> str:

@@ -4,8 +4,11 @@ The verdict says what the terminal says, check by check (the lecture's `cmp` lin
 the worst entry, the phase, the map of wrong entries), from the one result model; after a pass
 only, the reference solution follows, folded. Then, for a wrong 2-D gradient, the picture
 (`nb_picture`), then a compact panel of every kata, a bar and what to do next, in the
-notebook's own words (`%%kata 08`, `%kata_hint 08`). Plain data in, HTML and text out; IPython
-shows a `Verdict` as its three parts, any other front end as one text or one HTML block.
+notebook's own words (`%%kata 08`, `%kata_hint 08`). The panel shows the notebook's katas (its
+levels, `nb_scope`), level by level under a heading each when it holds more than one, as the
+terminal's panel does. A kata that returns a dict of grads (a check per key) says the checks
+that pass in one line. Plain data in, HTML and text out; IPython shows a `Verdict` as its
+three parts, any other front end as one text or one HTML block.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 from pytest_ninja.core.level import Kata
 from pytest_ninja.core.result import KataResult, Status
 from pytest_ninja.levels import FIRST
-from pytest_ninja.loop.panel import bar
+from pytest_ninja.loop.panel import bar, level_heading
 from pytest_ninja.loop.progress import Progress
 
 COLOURS = {
@@ -29,6 +32,8 @@ COLOURS = {
     "regressed": "#c62828",
 }
 PANEL_COLUMNS = 5  # katas per row of the text panel
+CELL_WIDTH = 16  # characters of a kata in the text panel, at least: `09 regressed 0/6`
+PASS_WORDS = "matches autograd in both phases"  # a passed check's line, after its name
 PRE = "margin:2px 0 6px 0;white-space:pre-wrap;font-size:90%"
 
 
@@ -46,11 +51,47 @@ def _label(kata: Kata) -> str:
     return f"{number} {name}"
 
 
+def _passes(result: KataResult) -> list[str]:
+    """The outputs whose check passed with nothing more to say, for a kata with a grads dict
+    (a check per key, and many keys); none for the others, whose checks are few."""
+    if not result.kata.grads:
+        return []
+    checks = [(out, result.checks.get(out)) for out in result.kata.outputs]
+    return [
+        out
+        for out, check in checks
+        if check is not None
+        and check.status is Status.PASSED
+        and check.lines == (f"{out} {PASS_WORDS}",)
+    ]
+
+
+def _passes_line(kata: Kata, passed: list[str]) -> str:
+    """`12 of 13 match autograd in both phases: ...`, naming the fewer: those that pass, or
+    the others."""
+    total, others = len(kata.outputs), [o for o in kata.outputs if o not in passed]
+    said = f"{len(passed)} of {total} match autograd in both phases"
+    if not others:
+        lead = "".join(f"{o} and " for o in kata.leading)
+        return f"all {total} match autograd in both phases: {lead}every key of grads"
+    if len(others) < len(passed):
+        return f"{said}: all but {', '.join(others)}"
+    return f"{said}: {', '.join(passed)}"
+
+
 def verdict_blocks(result: KataResult) -> list[tuple[Status, tuple[str, ...]]]:
     """Each check's lines, in the kata's order; one verdict shared by every check (the
-    stub, a crash, a refusal) is shown once."""
+    stub, a crash, a refusal) is shown once, and the passes of a grads dict are said first,
+    in one line."""
     blocks: list[tuple[Status, tuple[str, ...]]] = []
+    passed = _passes(result)
+    if len(passed) > 1:
+        blocks.append((Status.PASSED, (_passes_line(result.kata, passed),)))
+    else:
+        passed = []
     for out in result.kata.outputs:
+        if out in passed:
+            continue
         check = result.checks.get(out)
         status = Status.TODO if check is None else check.status
         lines = check.lines if check is not None else (f"todo: {out} is not returned yet",)
@@ -95,7 +136,7 @@ class Panel:
     result: KataResult | None = None  # the kata just graded, if any
     kept_in: str = ""  # where the progress file is, as shown
     warning: str = ""
-    katas: tuple[Kata, ...] = FIRST  # the notebook's: the lecture's level
+    katas: tuple[Kata, ...] = FIRST  # the notebook's (`nb_scope.katas()`)
 
     def word(self, kata: Kata) -> str:
         return "regressed" if self.progress.regressed(kata) else str(self.progress.status(kata))
@@ -137,18 +178,31 @@ class Panel:
             lines.append(f"progress: {self.kept_in}")
         return lines
 
+    def levels(self) -> list[tuple[str, tuple[Kata, ...]]]:
+        """The katas level by level, each under its heading ("" when only one is shown)."""
+        runs: dict[int, list[Kata]] = {}
+        for kata in self.katas:
+            runs.setdefault(kata.level, []).append(kata)
+        if len(runs) == 1:
+            return [("", self.katas)]
+        return [
+            (level_heading(run[0], self.katas, self.progress), tuple(run)) for run in runs.values()
+        ]
+
+    def _cell(self, kata: Kata) -> str:
+        return f"{kata.number:02d} {self.word(kata):<9} {self._checks(kata)}/{len(kata.outputs)}"
+
     def lines(self) -> list[str]:
         katas, checks, total = self.totals()
         lines = [f"dojo: {self.summary()}  {bar(checks, total)}"]
-        cells = [
-            f"{k.number:02d} {self.word(k):<9} {self._checks(k)}/{len(k.outputs)}"
-            for k in self.katas
-        ]
-        for start in range(0, len(cells), PANEL_COLUMNS):
-            lines.append(
-                "  " + "   ".join(f"{c:<16}" for c in cells[start : start + PANEL_COLUMNS])
-            )
-        lines[1:] = [line.rstrip() for line in lines[1:]]
+        width = max([CELL_WIDTH, *(len(self._cell(k)) for k in self.katas)])
+        for heading, run in self.levels():
+            if heading:
+                lines.append(f"  {heading}")
+            cells = [self._cell(k) for k in run]
+            for start in range(0, len(cells), PANEL_COLUMNS):
+                row = cells[start : start + PANEL_COLUMNS]
+                lines.append(("  " + "   ".join(f"{c:<{width}}" for c in row)).rstrip())
         return lines + self.next_lines() + self.footer()
 
     def __repr__(self) -> str:
@@ -157,17 +211,26 @@ class Panel:
     def _repr_pretty_(self, p, cycle: bool) -> None:
         p.text(repr(self))
 
+    def _chip(self, k: Kata) -> str:
+        word = self.word(k)
+        colour = COLOURS.get(word, COLOURS[Status.TODO])
+        title = f"{_label(k)}: {word}, {self._checks(k)}/{len(k.outputs)} checks"
+        return (
+            f'<span title="{html.escape(title)}" style="display:inline-block;'
+            f"min-width:2.2em;text-align:center;margin:1px;padding:1px 3px;"
+            f'border-radius:3px;color:white;background:{colour}">{k.number:02d}</span>'
+        )
+
     def _repr_html_(self) -> str:
-        chips = []
-        for k in self.katas:
-            word = self.word(k)
-            colour = COLOURS.get(word, COLOURS[Status.TODO])
-            title = f"{_label(k)}: {word}, {self._checks(k)}/{len(k.outputs)} checks"
-            chips.append(
-                f'<span title="{html.escape(title)}" style="display:inline-block;'
-                f"min-width:2.2em;text-align:center;margin:1px;padding:1px 3px;"
-                f'border-radius:3px;color:white;background:{colour}">{k.number:02d}</span>'
+        rows = []
+        for heading, run in self.levels():
+            label = (
+                f'<span style="color:{COLOURS[Status.TODO]};font-size:90%">'
+                f"{html.escape(heading)}</span><br/>"
+                if heading
+                else ""
             )
+            rows.append(f"<div>{label}{''.join(self._chip(k) for k in run)}</div>")
         katas, checks, total = self.totals()
         share = 100 * checks / total if total else 0
         gauge = (
@@ -178,7 +241,7 @@ class Panel:
         )
         return (
             '<div class="pytest-ninja-panel" style="margin:4px 0">'
-            f"<div>{''.join(chips)}</div>"
+            f"{''.join(rows)}"
             f"<div>{gauge} {html.escape(self.summary())}</div>"
             f"{_pre(self.next_lines())}"
             f"{_pre(self.footer(), COLOURS[Status.TODO]) if self.footer() else ''}"
