@@ -40,20 +40,6 @@ from pytest_ninja.core.training import (
 from pytest_ninja.levels.gpt import model
 from pytest_ninja.levels.gpt.adamw import AdamW
 
-__all__ = [
-    "AUTOGRAD",
-    "BackwardError",
-    "Comparison",
-    "Splits",
-    "TrainConfig",
-    "TrainResult",
-    "compare",
-    "init_params",
-    "sample",
-    "split_loss",
-    "train",
-]
-
 AUTOGRAD = "autograd"  # train with autograd's loss.backward() instead of a function
 NAME = "backward_gpt"
 DEFAULT_STEPS = 2000
