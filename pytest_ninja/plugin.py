@@ -21,7 +21,14 @@ from pytest_ninja.classroom import report as classroom
 from pytest_ninja.core.result import RunResults, Status
 from pytest_ninja.levels import kata_for_file
 from pytest_ninja.loop import options
-from pytest_ninja.loop.collect import RESULTS, SETTINGS, KataCheck, KataFile, check_data
+from pytest_ninja.loop.collect import (
+    RESULTS,
+    SETTINGS,
+    KataCheck,
+    KataFile,
+    check_data,
+    dot_free,
+)
 from pytest_ninja.loop.report import DojoReport
 
 
@@ -35,6 +42,7 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = options.resolve(config)
     except ValueError as exc:
         raise pytest.UsageError(f"pytest-ninja: {exc}") from None
+    config.args[:] = dot_free(config.args)  # `::dln_1.weight` names the check `dln_1_weight`
     results = RunResults()
     config.stash[SETTINGS], config.stash[RESULTS] = settings, results
     config.pluginmanager.register(DojoReport(config, results), "ninja-report")

@@ -363,3 +363,7 @@ def test_a_check_of_a_dict_kata_is_selected_by_its_id_without_dots(pytester):
     assert f"{block.filename}::dln_1_weight PASSED" in one.stdout.str()
     layer = dojo(pytester, "-q", "-k", "dmlp_c_fc")
     layer.assert_outcomes(passed=2)  # mlp.c_fc.weight and mlp.c_fc.bias
+    # the key as the learner knows it names the same check
+    dotted = dojo(pytester, "-v", f"{block.filename}::dln_1.weight")
+    dotted.assert_outcomes(passed=1)
+    assert f"{block.filename}::dln_1_weight PASSED" in dotted.stdout.str()
