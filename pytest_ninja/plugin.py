@@ -42,7 +42,7 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = options.resolve(config)
     except ValueError as exc:
         raise pytest.UsageError(f"pytest-ninja: {exc}") from None
-    config.args[:] = dot_free(config.args)  # `::dln_1.weight` names the check `dln_1_weight`
+    config.args[:] = dot_free(config.args)  # `::dlayer.weight` names the check `dlayer_weight`
     results = RunResults()
     config.stash[SETTINGS], config.stash[RESULTS] = settings, results
     config.pluginmanager.register(DojoReport(config, results), "ninja-report")

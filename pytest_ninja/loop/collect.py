@@ -103,8 +103,8 @@ class KataFile(pytest.File):
 
 def dot_free(args: list[str]) -> list[str]:
     """The command line's node ids with a kata's check named as its key is
-    (`23_backward_gpt.py::dh_0_ln_1.weight`) rewritten to its test id (`::dh_0_ln_1_weight`):
-    a learner types the key they know, and pytest would say "not found"."""
+    (`NN_kata.py::dlayer.weight`) rewritten to its test id (`::dlayer_weight`): a learner
+    types the key they know, and pytest would say "not found"."""
     found = []
     for arg in args:
         path, *parts = arg.split("::")
