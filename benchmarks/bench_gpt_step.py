@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import torch
-from interleaved import medians
+from interleaved import drawer, medians
 
 from pytest_ninja.core.loading import load_function
 from pytest_ninja.levels import find
@@ -47,12 +47,7 @@ def bench(splits: training.Splits, backward, repeats: int, batch: int) -> dict[s
         "hand": training.hand_step(backward, training.clone_params(params), config),
         "autograd": training.autograd_step(training.clone_params(params), config),
     }
-    g = torch.Generator().manual_seed(batch)
-
-    def draw() -> tuple[torch.Tensor, torch.Tensor]:
-        ix = torch.randint(0, splits.Xtr.shape[0], (batch,), generator=g)
-        return splits.Xtr[ix], splits.Ytr[ix]
-
+    draw = drawer(splits.Xtr, splits.Ytr, batch)
     with torch.no_grad(), training.threads(training.step_threads(config)):
         return medians(arms, draw, repeats, STEP_BUDGET)
 

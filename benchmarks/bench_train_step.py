@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import torch
-from interleaved import medians
+from interleaved import drawer, medians
 
 from pytest_ninja.core.loading import load_function
 from pytest_ninja.levels import find
@@ -56,12 +56,7 @@ def _bench(batch, splits, backward, repeats, config) -> dict[str, float]:
         "hand": training.hand_step(backward, training.clone_params(p)),
         "autograd": training.autograd_step(training.clone_params(p)),
     }
-    g = torch.Generator().manual_seed(batch)
-
-    def draw() -> tuple[torch.Tensor, torch.Tensor]:
-        ix = torch.randint(0, splits.Xtr.shape[0], (batch,), generator=g)
-        return splits.Xtr[ix], splits.Ytr[ix]
-
+    draw = drawer(splits.Xtr, splits.Ytr, batch)
     with torch.no_grad():
         return medians(arms, draw, repeats, STEP_BUDGET)
 

@@ -18,6 +18,17 @@ import torch
 Batch = tuple[torch.Tensor, torch.Tensor]
 
 
+def drawer(X: torch.Tensor, Y: torch.Tensor, batch: int) -> Callable[[], Batch]:
+    """Batches of `batch` rows of X and Y, drawn with a generator seeded by the batch size."""
+    g = torch.Generator().manual_seed(batch)
+
+    def draw() -> Batch:
+        ix = torch.randint(0, X.shape[0], (batch,), generator=g)
+        return X[ix], Y[ix]
+
+    return draw
+
+
 def time_steps(step, batches: list[Batch]) -> float:
     """Seconds per step over the given batches."""
     start = time.perf_counter()

@@ -171,8 +171,8 @@ def test_every_kata_answered_with_its_solution_passes_and_fills_the_panel(solved
     assert "every kata passed: you are a backprop ninja" in status
 
 
-def test_the_notebooks_progress_is_the_workspaces_so_pytest_ninja_status_reads_it(solved):
-    _, where = solved
+def ninja_status(where):
+    """`pytest-ninja status` run in a notebook's folder, as a learner would: it must succeed."""
     done = subprocess.run(
         [sys.executable, "-m", "pytest_ninja.cli", "status"],
         cwd=where,
@@ -181,6 +181,12 @@ def test_the_notebooks_progress_is_the_workspaces_so_pytest_ninja_status_reads_i
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_the_notebooks_progress_is_the_workspaces_so_pytest_ninja_status_reads_it(solved):
+    _, where = solved
+    done = ninja_status(where)
     assert "14/14 katas, 35/35 checks" in done.stdout
 
 
@@ -260,12 +266,5 @@ def test_level_2s_notebook_declares_its_level_and_passes_every_kata_and_key(seco
     status = text_of(cell_of(nb, "status"))
     assert status.startswith("dojo: 9/9 katas, 53/53 checks  [" + "#" * 30 + "]")
     assert "every kata passed" in status and "\n  01 " not in status
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest_ninja.cli", "status"],
-        cwd=where,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
+    done = ninja_status(where)
     assert "9/9 katas, 53/53 checks" in done.stdout and "backward_loss" not in done.stdout

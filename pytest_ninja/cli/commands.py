@@ -45,6 +45,19 @@ def katas_named(values: list[str] | str) -> list[Kata]:
     return list(dict.fromkeys(kata_named(k) for k in keys))
 
 
+def add_level(parser: argparse.ArgumentParser, what: str) -> None:
+    """`--level N[,N]`, the levels a command takes (`init`'s workspace, a notebook); `what`
+    ends its help."""
+    parser.add_argument(
+        "--level",
+        default="",
+        metavar="N[,N]",
+        help="the katas of these levels (default 1; "
+        + "; ".join(f"{level.number}: {level.title}" for level in LEVELS)
+        + f"); {what}",
+    )
+
+
 def levels_named(text: str) -> tuple[Kata, ...]:
     """The katas of the levels `--level` lists (`2`, `1,2`); Usage otherwise."""
     try:
@@ -208,14 +221,7 @@ def notebook_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "path", nargs="?", default=None, help=f"where to write it (default {_notebook_names()})"
     )
-    parser.add_argument(
-        "--level",
-        default="",
-        metavar="N[,N]",
-        help="the katas of these levels (default 1; "
-        + "; ".join(f"{level.number}: {level.title}" for level in LEVELS)
-        + "); several make one notebook, a section per level",
-    )
+    add_level(parser, "several make one notebook, a section per level")
     parser.add_argument(
         "--install",
         default=None,

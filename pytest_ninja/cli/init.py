@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pytest_ninja.cli.commands import Usage, katas_named, levels_named
+from pytest_ninja.cli.commands import Usage, add_level, katas_named, levels_named
 from pytest_ninja.levels import FIRST, LEVELS
 from pytest_ninja.loop import workspace
 
@@ -36,14 +36,7 @@ def init_arguments(parser: argparse.ArgumentParser) -> None:
         help="only these katas, of any level, in the workspace and the grading "
         "(default: level 1's)",
     )
-    parser.add_argument(
-        "--level",
-        default="",
-        metavar="N[,N]",
-        help="the katas of these levels (default 1; "
-        + "; ".join(f"{level.number}: {level.title}" for level in LEVELS)
-        + "); run again on a workspace to add a level to it",
-    )
+    add_level(parser, "run again on a workspace to add a level to it")
     group = parser.add_argument_group("for a class")
     group.add_argument(
         "--classroom50",

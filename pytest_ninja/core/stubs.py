@@ -39,7 +39,7 @@ def _table(rows: list[tuple[str, str, str]], name_width: int) -> list[str]:
     ]
 
 
-def _keys(keys: tuple[str, ...]) -> list[str]:
+def shown_keys(keys: tuple[str, ...]) -> list[str]:
     """A dict input's keys as the stub lists them: the keys of numbered blocks once, with
     `{i}` for the number (`h.{i}.ln_1.weight`), in their first place."""
     shown: list[str] = []
@@ -52,7 +52,7 @@ def _keys(keys: tuple[str, ...]) -> list[str]:
 
 def _group(keys: tuple[str, ...], shape_of: Callable[[str], str]) -> list[str]:
     """The rows of a dict input's keys and shapes, under its own row."""
-    shown = _keys(keys)
+    shown = shown_keys(keys)
     width = max(len(k) for k in shown) + 2
     shape = {k: shape_of(re.sub(r"\{i\}", "0", k)) for k in shown}
     return [f"            {k:<{width}}{shape[k]}" for k in shown]

@@ -489,10 +489,11 @@ def _positions(inputs: dict) -> int | None:
 
 
 def _unused_positions(s: Suspect) -> Verdict | None:
-    if s.out != "dwpe" or _positions(s.inputs) is None:
+    T = _positions(s.inputs)
+    if s.out != "dwpe" or T is None:
         return None
     unused = torch.zeros_like(s.wrong)
-    unused[_positions(s.inputs) :] = True
+    unused[T:] = True
     if _only(s, unused):
         return verdict("unused-rows", UNUSED_POSITIONS, Strength.LOCATED)
     return None

@@ -16,6 +16,7 @@ import re
 
 from pytest_ninja.core.hints import timestamp
 from pytest_ninja.core.level import Kata, level_of
+from pytest_ninja.core.stubs import shown_keys
 
 
 def _chapters(kata: Kata) -> str:
@@ -30,17 +31,6 @@ def _chapters(kata: Kata) -> str:
         f"[{hints.chapters[s]}, at {timestamp(s)}]({hints.chapter_url(kata.id, s)})" for s in starts
     )
     return f"In the lecture: {links}. "
-
-
-def shown_keys(keys: tuple[str, ...]) -> list[str]:
-    """A dict input's keys as the stub lists them (`core.stubs`): a numbered block's once,
-    with `{i}` for its number (`h.{i}.ln_1.weight`), in its first place."""
-    shown: list[str] = []
-    for key in keys:
-        key = re.sub(r"(^|\.)\d+\.", r"\1{i}.", key)
-        if key not in shown:
-            shown.append(key)
-    return shown
 
 
 def _row(role: str, name: str, shape: str, note: str) -> str:
